@@ -1,0 +1,692 @@
+"""Sending and receiving over ZeroMQ: messages, commands and news.
+
+Three ways for programs to talk, each a pair of functions:
+
+* **messages** (a question and its answer): :func:`send_message` waits for
+  the reply that the other program gives with :func:`send_reply` after
+  :func:`wait_for_message`;
+* **commands** (do this, no answer needed): :func:`send_command` and
+  :func:`wait_for_command`, a command word with parameters, like
+  ``"LEFT", 0.5``;
+* **news** (tell everyone who is interested): :func:`publish_news` and
+  :func:`wait_for_news`, each item with a topic, such as ``"score"``.
+
+Wherever an address is asked for, a service name works too: sending to
+``"robot"`` finds the program advertising "robot" first, and waiting for
+messages on ``"robot"`` advertises that name.
+
+Every wait takes a time limit in seconds; 0 means "just check". If nothing
+arrives in time, pgnet warns and returns ``None`` (or ``(None, None)``).
+
+Example, the listener::
+
+    import pgnet
+    while True:
+        name = pgnet.wait_for_message("greeter", wait_for_s=60)
+        if name is not None:
+            pgnet.send_reply("greeter", "Hello, " + name)
+
+and the sender, on the same computer or another::
+
+    import pgnet
+    print(pgnet.send_message("greeter", "Ada"))    # Hello, Ada
+
+Under the covers (see ``docs/wire-format.md`` for other languages): a
+listener is a ZeroMQ ROUTER socket, a sender a DEALER (so a timeout never
+leaves a socket stuck, and replies are matched to requests by number), news
+goes out on an XPUB socket to SUB sockets.
+"""
+
+import atexit
+import itertools
+import os
+import socket
+import struct
+import time
+from collections import deque, namedtuple
+
+import zmq
+
+from . import addresses, discovery, wire
+from .errors import AddressError, MessageError, PgnetError, SocketRoleError, log
+from .settings import settings
+
+#: How long the blocking calls wait when not told, in seconds.
+DEFAULT_WAIT_S = 5.0
+
+MESSAGE = b"message"
+COMMAND = b"command"
+WELCOME = b"\x00pgnet-welcome"
+
+_HWM = 100_000
+_LINGER_MS = 500
+_INBOX_LIMIT = 100_000
+
+#: Something that arrived, as :func:`pump` hands it on: ``kind`` is one of
+#: ``"message"``, ``"command"``, ``"reply"``, ``"news"``; ``source`` is the
+#: name or address it was asked for on; ``sender`` says who sent it.
+Arrival = namedtuple("Arrival", "kind source sender data extra")
+
+
+def _context():
+    return zmq.Context.instance()
+
+
+def _identity_label():
+    names = list(discovery._beacon.local) if discovery._beacon else []
+    return names[0] if names else "%s:%d" % (socket.gethostname(), os.getpid())
+
+
+class _Inbox(deque):
+    """Arrivals waiting to be collected, with a warning if they pile up."""
+
+    def __init__(self, what):
+        super().__init__()
+        self.what, self.warned = what, False
+
+    def add(self, item):
+        if len(self) >= _INBOX_LIMIT:
+            if not self.warned:
+                self.warned = True
+                log.warning(
+                    "%d %s are waiting to be read; newer ones are being dropped. "
+                    "Read them (or stop sending so many).", len(self), self.what
+                )
+            return
+        self.append(item)
+
+
+class _Endpoint:
+    """One ZeroMQ socket of this program, and what it has received."""
+
+    role = None
+    port = None
+
+    def __init__(self, kind, address):
+        self.address = address
+        self.socket = _context().socket(kind)
+        self.socket.setsockopt(zmq.LINGER, _LINGER_MS)
+        self.socket.setsockopt(zmq.SNDHWM, _HWM)
+        self.socket.setsockopt(zmq.RCVHWM, _HWM)
+
+    def close(self, linger_ms=_LINGER_MS):
+        self.socket.close(linger_ms)
+
+    def receive_all(self, limit=None):
+        """Move what has arrived into the inboxes, without waiting."""
+        count = 0
+        while limit is None or count < limit:
+            try:
+                frames = self.socket.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return count
+            count += 1
+            self.accept(frames)
+        return count
+
+    def wait(self, inbox, wait_for_s, matches=None):
+        """The first inbox item (that ``matches``), waiting up to the limit."""
+        deadline = time.monotonic() + wait_for_s
+        while True:
+            self.receive_all()
+            for index, item in enumerate(inbox):
+                if matches is None or matches(item):
+                    del inbox[index]
+                    return item
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            # Slices keep Ctrl-C prompt: KeyboardInterrupt lands between polls.
+            self.socket.poll(int(min(remaining, 0.2) * 1000) + 1)
+
+
+def _too_big(size, what, source):
+    if size > settings.max_message_bytes:
+        log.warning(
+            "Dropped %s of %s on %s: larger than the limit of %s "
+            "(pgnet.settings.max_message_bytes).",
+            what, wire.describe_size(size), source,
+            wire.describe_size(settings.max_message_bytes),
+        )
+        return True
+    return False
+
+
+def _decode_or_warn(body, what, source):
+    try:
+        return True, wire.decode(body)
+    except MessageError as error:
+        log.warning("Dropped %s on %s: %s", what, source, error)
+        return False, None
+
+
+class _Listener(_Endpoint):
+    """A bound ROUTER socket: receives messages and commands, sends replies."""
+
+    role = "listening for messages"
+
+    def __init__(self, where, source):
+        super().__init__(zmq.ROUTER, where.shown)
+        self.source = source
+        _bind(self.socket, where, self.role)
+        self.messages = _Inbox("messages")
+        self.commands = _Inbox("commands")
+        self.to_answer = None  # the envelope of the last message handed out
+
+    def accept(self, frames):
+        try:
+            delimiter = frames.index(b"", 1)
+        except ValueError:
+            log.warning("Dropped a malformed message on %s (no envelope).", self.source)
+            return
+        envelope, rest = frames[: delimiter + 1], frames[delimiter + 1 :]
+        sender = _sender_name(frames[0])
+        if len(rest) == 1:  # a plain ZeroMQ REQ peer: raw bytes
+            kind, body, raw = MESSAGE, rest[0], True
+        elif len(rest) == 2 and rest[0] in (MESSAGE, COMMAND):
+            (kind, body), raw = rest, False
+        else:
+            log.warning("Dropped a malformed message on %s (%d parts).", self.source, len(rest))
+            return
+        what = "a %s from %s" % (kind.decode(), sender)
+        if _too_big(len(body), what, self.source):
+            return
+        if raw:
+            data = body
+        else:
+            ok, data = _decode_or_warn(body, what, self.source)
+            if not ok:
+                return
+        if kind == MESSAGE:
+            self.messages.add(Arrival("message", self.source, sender, data, (envelope, raw)))
+            return
+        command = _as_command(data)
+        if command is None:
+            log.warning("Dropped a malformed command from %s on %s.", sender, self.source)
+            return
+        self.commands.add(Arrival("command", self.source, sender, command, None))
+
+    def reply(self, envelope, raw, reply):
+        if raw and isinstance(reply, (bytes, str)):
+            body = reply.encode("utf-8") if isinstance(reply, str) else reply
+        else:
+            body = wire.encode(reply)
+        try:
+            self.socket.send_multipart(envelope + [body], zmq.NOBLOCK)
+        except (zmq.Again, zmq.ZMQError):
+            log.warning("Could not send the reply on %s: the asker has gone.", self.source)
+
+
+def _sender_name(identity):
+    label = identity.split(b"\x00", 1)[0]
+    try:
+        return label.decode("utf-8") or "a non-pgnet program"
+    except UnicodeDecodeError:
+        return "a non-pgnet program"
+
+
+def _as_command(data):
+    if (
+        isinstance(data, list) and len(data) == 2
+        and isinstance(data[0], str) and data[0] and isinstance(data[1], list)
+    ):
+        return data[0], data[1]
+    return None
+
+
+class _Sender(_Endpoint):
+    """A DEALER socket connected to one listener: sends messages, commands."""
+
+    role = "sending"
+    _numbers = itertools.count(1)
+
+    def __init__(self, address, target):
+        super().__init__(zmq.DEALER, address)
+        self.target = target  # the name or address the user gave
+        label = _identity_label().encode("utf-8")[:200]
+        self.socket.setsockopt(zmq.ROUTING_ID, label + b"\x00" + os.urandom(8))
+        self.socket.connect("tcp://" + address)
+        self.replies = _Inbox("replies")
+        self.waiting = {}  # request number -> (deadline, raw, message)
+
+    def send(self, kind, body, raw=False, wait_for_s=None):
+        number = struct.pack("!Q", next(self._numbers))
+        frames = [number, b"", body] if raw else [number, b"", kind, body]
+        try:
+            self.socket.send_multipart(frames, zmq.NOBLOCK)
+        except zmq.Again:
+            log.warning(
+                "%s is not taking any more messages (%d are queued). Is it "
+                "still running?", self.target, _HWM,
+            )
+            return None
+        if wait_for_s is not None:
+            self.waiting[number] = (time.monotonic() + wait_for_s, raw)
+        return number
+
+    def accept(self, frames):
+        if len(frames) != 3 or frames[1] != b"":
+            log.warning("Dropped a malformed reply from %s.", self.target)
+            return
+        number, _, body = frames
+        request = self.waiting.pop(number, None)
+        if request is None:
+            log.debug("Dropped a late reply from %s.", self.target)
+            return
+        raw = request[1]
+        what = "a reply from %s" % self.target
+        if _too_big(len(body), what, self.target):
+            return
+        if raw:
+            data = body
+        else:
+            ok, data = _decode_or_warn(body, what, self.target)
+            if not ok:
+                return
+        self.replies.add(Arrival("reply", self.target, self.target, data, number))
+
+    def expire(self, now):
+        for number, (deadline, _) in list(self.waiting.items()):
+            if now > deadline:
+                del self.waiting[number]
+                log.warning("No reply from %s in time.", self.target)
+
+
+class _Publisher(_Endpoint):
+    """A bound XPUB socket that publishes news and greets each subscriber."""
+
+    role = "publishing news"
+
+    def __init__(self, where, source):
+        super().__init__(zmq.XPUB, where.shown)
+        self.source = source
+        self.socket.setsockopt(zmq.XPUB_WELCOME_MSG, WELCOME)
+        _bind(self.socket, where, self.role)
+
+    def accept(self, frames):
+        pass  # subscriptions: ZeroMQ has already acted on them
+
+    def publish(self, topic, body):
+        self.receive_all()
+        try:
+            self.socket.send_multipart([topic, body], zmq.NOBLOCK)
+        except zmq.Again:
+            log.warning("News on %s could not be sent: too much is queued.", self.source)
+
+
+class _Subscriber(_Endpoint):
+    """A SUB socket connected to one publisher."""
+
+    role = "receiving news"
+
+    def __init__(self, address, source):
+        super().__init__(zmq.SUB, address)
+        self.source = source
+        self.topics = set()
+        self.welcomed = False
+        self.news = _Inbox("news items")
+        self.socket.setsockopt(zmq.SUBSCRIBE, WELCOME)
+        self.socket.connect("tcp://" + address)
+
+    def add_topic(self, topic):
+        if topic not in self.topics:
+            self.topics.add(topic)
+            self.socket.setsockopt(zmq.SUBSCRIBE, topic.encode("utf-8"))
+
+    def accept(self, frames):
+        if frames == [WELCOME]:
+            self.welcomed = True
+            return
+        if len(frames) != 2:
+            log.warning("Dropped malformed news from %s.", self.source)
+            return
+        topic, body = frames
+        try:
+            topic = topic.decode("utf-8")
+        except UnicodeDecodeError:
+            log.warning("Dropped news from %s: its topic is not text.", self.source)
+            return
+        if not _too_big(len(body), "news", self.source):
+            self.news.add(Arrival("news", self.source, self.source, body, topic))
+
+
+def _bind(sock, where, role):
+    endpoint = "tcp://%s:%d" % (where.host, where.port)
+    try:
+        sock.bind(endpoint)
+    except zmq.ZMQError as error:
+        sock.close(0)
+        for other in _endpoints.values():
+            if getattr(other, "port", None) == where.port:
+                raise SocketRoleError(
+                    "This program already uses port %d for %s, so it cannot "
+                    "use it for %s too. Give each its own name or port."
+                    % (where.port, other.role, role)
+                ) from None
+        if error.errno == zmq.EADDRINUSE:
+            raise AddressError(
+                "Port %d is already in use by another program. Choose "
+                "another port, or leave the port out and pgnet picks a free "
+                "one." % where.port
+            ) from None
+        raise AddressError("Cannot listen on %s: %s" % (where.shown, error)) from None
+
+
+# -- the endpoints this program has, one per (role, address) ----------------
+
+_endpoints = {}
+
+
+def _bound(cls, address):
+    """The listener or publisher for ``address`` (a name, or where to bind)."""
+    endpoint = _endpoints.get((cls.role, address))
+    if endpoint is not None:
+        return endpoint
+    if isinstance(address, str) and not addresses.is_address(address):
+        where = discovery.listen_address(address)
+    else:
+        where = addresses.for_listening(address)
+    # The same socket may be asked for by name and by address.
+    for other in _endpoints.values():
+        if isinstance(other, cls) and other.port == where.port:
+            endpoint = other
+            break
+    else:
+        endpoint = cls(where, address)
+        endpoint.port = where.port
+    _endpoints[(cls.role, address)] = endpoint
+    return endpoint
+
+
+def _resolve(target, wait_for_s):
+    """The "ip:port" to send to for ``target``, or None (warned) if unknown."""
+    if isinstance(target, str) and not addresses.is_address(target):
+        return discovery.discover(target, wait_for_s)
+    return addresses.for_connecting(target)
+
+
+def _connected(cls, target, wait_for_s):
+    address = _resolve(target, wait_for_s)
+    if address is None:
+        return None
+    key = (cls.role, address)
+    endpoint = _endpoints.get(key)
+    if endpoint is None:
+        endpoint = _endpoints[key] = cls(address, target)
+    return endpoint
+
+
+def _forget(endpoint, linger_ms=0):
+    for key, value in list(_endpoints.items()):
+        if value is endpoint:
+            del _endpoints[key]
+    endpoint.close(linger_ms)
+
+
+def _wait_limit(wait_for_s):
+    if wait_for_s is None:
+        return DEFAULT_WAIT_S
+    if wait_for_s < 0:
+        raise ValueError("wait_for_s cannot be negative; use 0 to just check.")
+    return wait_for_s
+
+
+# -- messages ------------------------------------------------------------------
+
+def send_message(address, message, wait_for_reply_s=None, raw=False):
+    """Send ``message`` to ``address`` (or a name) and return the reply.
+
+    Waits up to ``wait_for_reply_s`` seconds (default 5) for the reply;
+    warns and returns ``None`` if none comes. ``raw=True`` sends ``message``
+    (bytes) exactly as it is and returns the reply undecoded, for programs
+    not written with pgnet.
+
+    Example::
+
+        answer = pgnet.send_message("quiz", "What is 6 x 7?")
+    """
+    wait = _wait_limit(wait_for_reply_s)
+    body = _raw_body(message) if raw else wire.encode(message)
+    sender = _connected(_Sender, address, wait)
+    if sender is None:
+        return None
+    number = sender.send(MESSAGE, body, raw, wait)
+    if number is None:
+        return None
+    arrival = sender.wait(sender.replies, wait, lambda a: a.extra == number)
+    if arrival is None:
+        sender.waiting.pop(number, None)
+        log.warning(
+            "No reply from %s within %g s. Is it running and answering "
+            "messages? (It must call send_reply, or return a value from "
+            "on_network_message.)", address, wait,
+        )
+        # Start afresh next time: the old socket may hold an unanswered request.
+        _forget(sender)
+        return None
+    return arrival.data
+
+
+def _raw_body(message):
+    if isinstance(message, str):
+        message = message.encode("utf-8")
+    if not isinstance(message, bytes):
+        raise MessageError(
+            "With raw=True, pgnet sends bytes (or text) exactly as they are; "
+            "got %s. Leave out raw=True to send any Python value."
+            % type(message).__name__
+        )
+    wire.check_size(len(message))
+    return message
+
+
+def wait_for_message(address, wait_for_s=None):
+    """Wait for a message on ``address`` (or a name) and return it.
+
+    Returns ``None`` if nothing arrives within ``wait_for_s`` seconds (default
+    5; 0 just checks). Answer it with :func:`send_reply`.
+
+    Example::
+
+        question = pgnet.wait_for_message("quiz", wait_for_s=30)
+    """
+    wait = _wait_limit(wait_for_s)
+    listener = _bound(_Listener, address)
+    arrival = listener.wait(listener.messages, wait)
+    if arrival is None:
+        return None
+    listener.to_answer = arrival.extra
+    return arrival.data
+
+
+def send_reply(address, reply):
+    """Answer the last message :func:`wait_for_message` gave you on ``address``.
+
+    Example::
+
+        question = pgnet.wait_for_message("quiz")
+        pgnet.send_reply("quiz", 42)
+    """
+    listener = _bound(_Listener, address)
+    if listener.to_answer is None:
+        raise PgnetError(
+            "send_reply(%r): there is no message to reply to. Call "
+            "wait_for_message first, and reply once to each message." % (address,)
+        )
+    envelope, raw = listener.to_answer
+    listener.to_answer = None
+    listener.reply(envelope, raw, reply)
+
+
+# -- commands ------------------------------------------------------------------
+
+def split_command(command, params=()):
+    """``"LEFT 0.5"`` -> ``("LEFT", [0.5])``: a command word and its parameters.
+
+    Words that look like numbers become numbers. A command given with
+    separate parameters is left as it is.
+
+    Example::
+
+        split_command("TURN -0.5")      # ('TURN', [-0.5])
+        split_command("SAY", ["hi"])    # ('SAY', ['hi'])
+    """
+    if not isinstance(command, str) or not command.strip():
+        raise MessageError(
+            "A command is a word such as 'FORWARD' (with parameters after "
+            "it if needed), not %r." % (command,)
+        )
+    if params:
+        return command, list(params)
+    word, *rest = command.split()
+    return word, [_number_or_text(part) for part in rest]
+
+
+def _number_or_text(text):
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def send_command(address, command, *params):
+    """Send a command and its parameters; don't wait for an answer.
+
+    ``send_command("robot", "LEFT", 0.5)`` and ``send_command("robot",
+    "LEFT 0.5")`` do the same thing. Returns at once.
+
+    Example::
+
+        pgnet.send_command("robot", "FORWARD", 0.8)
+    """
+    word, params = split_command(command, params)
+    body = wire.encode([word, params])
+    sender = _connected(_Sender, address, DEFAULT_WAIT_S)
+    if sender is not None:
+        sender.send(COMMAND, body)
+
+
+def wait_for_command(address, wait_for_s=None):
+    """Wait for a command on ``address`` (or a name).
+
+    Returns ``(command, params)``, such as ``("LEFT", [0.5])``, or
+    ``(None, None)`` if none arrives within ``wait_for_s`` seconds (default
+    5; 0 just checks).
+
+    Example::
+
+        command, params = pgnet.wait_for_command("robot", wait_for_s=60)
+        if command == "FORWARD":
+            speed = params[0]
+    """
+    wait = _wait_limit(wait_for_s)
+    listener = _bound(_Listener, address)
+    arrival = listener.wait(listener.commands, wait)
+    return arrival.data if arrival else (None, None)
+
+
+# -- news ----------------------------------------------------------------------
+
+def _topic(topic):
+    if not isinstance(topic, str):
+        raise MessageError("A news topic is text, like 'score', not %s." % type(topic).__name__)
+    return topic
+
+
+def publish_news(address, topic, news, raw=False):
+    """Publish ``news`` under ``topic`` to everyone subscribed on ``address``.
+
+    ``address`` is where this program publishes: a name (advertised for
+    you) or an address. Returns at once. ``raw=True`` sends bytes exactly as
+    they are, for subscribers not written with pgnet.
+
+    Example::
+
+        pgnet.publish_news("weather", "temperature", 21.5)
+    """
+    topic = _topic(topic).encode("utf-8")
+    body = _raw_body(news) if raw else wire.encode(news)
+    _bound(_Publisher, address).publish(topic, body)
+
+
+def subscribe(address, topic="", wait_for_s=None):
+    """Start receiving news from ``address`` (or a name) whose topic starts
+    with ``topic`` ("" means all of it).
+
+    Waits up to ``wait_for_s`` seconds (default 5) until the publisher has
+    really registered the subscription, so no news published after this
+    returns True is lost. Returns False, with a warning, if the publisher
+    did not answer in time (news will still arrive once it does).
+
+    Example::
+
+        pgnet.subscribe("weather", "temperature")
+        topic, reading = pgnet.wait_for_news("weather", "temperature")
+    """
+    wait = _wait_limit(wait_for_s)
+    subscriber = _connected(_Subscriber, address, wait)
+    if subscriber is None:
+        return False
+    subscriber.add_topic(_topic(topic))
+    deadline = time.monotonic() + wait
+    while not subscriber.welcomed:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            if wait > 0:
+                log.warning("%s has not answered yet; its news will arrive once it does.", address)
+            return False
+        subscriber.socket.poll(int(min(remaining, 0.2) * 1000) + 1)
+        subscriber.receive_all()
+    return True
+
+
+def wait_for_news(address, topic="", wait_for_s=None, raw=False):
+    """Wait for news from ``address`` (or a name) whose topic starts with
+    ``topic``. Returns ``(topic, news)``, or ``(None, None)`` if nothing
+    arrives within ``wait_for_s`` seconds (default 5; 0 just checks).
+
+    The first call subscribes. ``raw=True`` returns the news as the bytes
+    that arrived, undecoded.
+
+    Example::
+
+        while True:
+            topic, reading = pgnet.wait_for_news("weather", wait_for_s=60)
+            print(topic, reading)
+    """
+    wait = _wait_limit(wait_for_s)
+    topic = _topic(topic)
+    subscriber = _connected(_Subscriber, address, wait)
+    if subscriber is None:
+        return None, None
+    subscriber.add_topic(topic)
+    deadline = time.monotonic() + wait
+    while True:
+        arrival = subscriber.wait(
+            subscriber.news, max(0.0, deadline - time.monotonic()),
+            lambda a: a.extra.startswith(topic),
+        )
+        if arrival is None:
+            return None, None
+        if raw:
+            return arrival.extra, arrival.data
+        ok, news = _decode_or_warn(arrival.data, "news", address)
+        if ok:
+            return arrival.extra, news
+
+
+def close_all():
+    """Close every socket pgnet opened (done for you at exit).
+
+    Example::
+
+        pgnet.close_all()
+    """
+    for endpoint in set(_endpoints.values()):
+        endpoint.close()
+    _endpoints.clear()
+
+
+atexit.register(close_all)

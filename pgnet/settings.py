@@ -1,0 +1,70 @@
+"""pgnet's settings: a few numbers and names a teacher may want to change.
+
+Each setting can be changed in Python before you use the network::
+
+    import pgnet
+    pgnet.settings.max_message_bytes = 50_000_000
+
+or, without touching the code, with an environment variable set before the
+program starts (handy for a whole classroom)::
+
+    PGNET_NETWORK="192.168.1.*" python3 game.py
+
+========================  ========================  =============================
+setting                   environment variable      meaning
+========================  ========================  =============================
+``discovery_port``        ``PGNET_DISCOVERY_PORT``  the UDP port every pgnet
+                                                    program shares to find the
+                                                    others (default 46374)
+``network``               ``PGNET_NETWORK``         which of this computer's
+                                                    networks to use, as a
+                                                    wildcard such as
+                                                    ``"192.168.*"``; ``None``
+                                                    means all of them
+``max_message_bytes``     ``PGNET_MAX_MESSAGE``     the largest message sent or
+                                                    accepted (default 16 MiB)
+========================  ========================  =============================
+
+The timing settings (``advert_interval_s``, ``advert_ttl_s``) rarely need
+changing: a program that stops without saying goodbye disappears from the
+others after ``advert_ttl_s`` seconds.
+"""
+
+import os
+
+
+def _env_int(variable, default):
+    value = os.environ.get(variable, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(
+            "The environment variable %s is %r; it must be a whole number."
+            % (variable, value)
+        ) from None
+
+
+class Settings:
+    """The settings object, used as ``pgnet.settings``.
+
+    Example::
+
+        pgnet.settings.network = "10.0.*"   # only use the school network
+    """
+
+    def __init__(self):
+        self.discovery_port = _env_int("PGNET_DISCOVERY_PORT", 46374)
+        self.network = os.environ.get("PGNET_NETWORK", "").strip() or None
+        self.max_message_bytes = _env_int("PGNET_MAX_MESSAGE", 16 * 1024 * 1024)
+        self.advert_interval_s = 0.5
+        self.advert_ttl_s = 2.0
+
+    def __repr__(self):
+        return "<pgnet settings %s>" % ", ".join(
+            "%s=%r" % item for item in sorted(vars(self).items())
+        )
+
+
+settings = Settings()

@@ -1,0 +1,132 @@
+"""Helpers for tests that run real programs: start them, read what they
+print with a deadline, and stop them. No fixed sleeps: every wait is for a
+condition, with a time limit that fails the test if it passes.
+
+Example::
+
+    with Program(LISTENER_CODE) as listener:
+        address = listener.expect(r"listening at (\\S+)").group(1)
+        ...
+"""
+
+import os
+import queue
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+import uuid
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def unique(name="svc"):
+    """A service name no other test uses (tests share a discovery port)."""
+    return "%s-%s" % (name, uuid.uuid4().hex[:8])
+
+
+def wait_until(condition, timeout=10.0, interval=0.01, message="condition"):
+    """Call ``condition`` until it returns something true; return that.
+
+    Fails the test (AssertionError) if ``timeout`` seconds pass first.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        result = condition()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %gs waiting for %s" % (timeout, message))
+        time.sleep(interval)
+
+
+class Program:
+    """A Python program run as a separate process, its output read live.
+
+    ``code`` is Python source (dedented for you) or a list of arguments
+    for the Python interpreter (``["games/hello/listener.py"]``).
+    ``prefix`` runs it inside something, e.g. ``["ip", "netns", "exec", ns]``.
+    """
+
+    def __init__(self, code, env=None, prefix=(), cwd=ROOT):
+        if isinstance(code, str):
+            args = ["-c", textwrap.dedent(code)]
+        else:
+            args = list(code)
+        full_env = dict(os.environ)
+        full_env.update(env or {})
+        full_env["PYTHONPATH"] = ROOT + os.pathsep + full_env.get("PYTHONPATH", "")
+        self.process = subprocess.Popen(
+            list(prefix) + [sys.executable, "-u"] + args,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+            env=full_env, cwd=cwd, text=True, encoding="utf-8", errors="replace",
+        )
+        self.lines = []
+        self.errors = []
+        self._queue = queue.Queue()
+        threading.Thread(target=self._read, args=(self.process.stdout, self.lines, True), daemon=True).start()
+        threading.Thread(target=self._read, args=(self.process.stderr, self.errors, False), daemon=True).start()
+        self._seen = 0
+
+    def _read(self, stream, store, to_queue):
+        for line in stream:
+            store.append(line.rstrip("\n"))
+            if to_queue:
+                self._queue.put(line.rstrip("\n"))
+        if to_queue:
+            self._queue.put(None)
+
+    def expect(self, pattern, timeout=10.0):
+        """Wait for an output line matching ``pattern``; return the match."""
+        deadline = time.monotonic() + timeout
+        regex = re.compile(pattern)
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise AssertionError(
+                    "no line matching %r within %gs.\nstdout:\n%s\nstderr:\n%s"
+                    % (pattern, timeout, "\n".join(self.lines), "\n".join(self.errors))
+                )
+            try:
+                line = self._queue.get(timeout=remaining)
+            except queue.Empty:
+                continue
+            if line is None:
+                self.process.wait(5)
+                raise AssertionError(
+                    "program ended (exit %s) before printing %r.\nstdout:\n%s\nstderr:\n%s"
+                    % (self.process.returncode, pattern, "\n".join(self.lines), "\n".join(self.errors))
+                )
+            match = regex.search(line)
+            if match:
+                return match
+
+    def stderr_text(self):
+        return "\n".join(self.errors)
+
+    def wait(self, timeout=20.0):
+        """Wait for the program to end by itself; return its exit code."""
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(
+                "program still running after %gs.\nstdout:\n%s\nstderr:\n%s"
+                % (timeout, "\n".join(self.lines), "\n".join(self.errors))
+            ) from None
+
+    def kill(self, sig=signal.SIGKILL):
+        if self.process.poll() is None:
+            self.process.send_signal(sig)
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.kill()
