@@ -27,6 +27,7 @@ from .errors import (
     SocketRoleError,
 )
 from .messaging import (
+    listen,
     close_all,
     publish_news,
     send_command,

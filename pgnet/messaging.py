@@ -62,10 +62,16 @@ _HWM = 100_000
 _LINGER_MS = 500
 _INBOX_LIMIT = 100_000
 
-#: Something that arrived, as :func:`pump` hands it on: ``kind`` is one of
-#: ``"message"``, ``"command"``, ``"reply"``, ``"news"``; ``source`` is the
-#: name or address it was asked for on; ``sender`` says who sent it.
+#: Something that arrived. ``kind`` is ``"message"``, ``"command"``,
+#: ``"reply"`` or ``"news"``; ``source`` is the name or address it came in
+#: on (as you wrote it); ``sender`` says who sent it; ``data`` is the message,
+#: the reply, the news or the ``(command, params)`` pair; ``extra`` is the
+#: news topic, or what is needed to answer a message.
 Arrival = namedtuple("Arrival", "kind source sender data extra")
+
+# When True (in a game), sends return at once and replies, news and incoming
+# messages wait in the inboxes until pump() collects them.
+_events_mode = False
 
 
 def _context():
@@ -95,15 +101,24 @@ class _Inbox(deque):
             return
         self.append(item)
 
+    def take(self, matches=None):
+        """The first item (that ``matches``), removed; or None."""
+        for index, item in enumerate(self):
+            if matches is None or matches(item):
+                del self[index]
+                return item
+        return None
+
 
 class _Endpoint:
-    """One ZeroMQ socket of this program, and what it has received."""
+    """One ZeroMQ socket of this program, and the inbox of what it received."""
 
     role = None
     port = None
 
-    def __init__(self, kind, address):
+    def __init__(self, kind, address, what):
         self.address = address
+        self.inbox = _Inbox(what)
         self.socket = _context().socket(kind)
         self.socket.setsockopt(zmq.LINGER, _LINGER_MS)
         self.socket.setsockopt(zmq.SNDHWM, _HWM)
@@ -113,29 +128,29 @@ class _Endpoint:
         self.socket.close(linger_ms)
 
     def receive_all(self, limit=None):
-        """Move what has arrived into the inboxes, without waiting."""
+        """Move what has arrived into the inbox, without waiting."""
         count = 0
         while limit is None or count < limit:
             try:
                 frames = self.socket.recv_multipart(zmq.NOBLOCK)
             except zmq.Again:
-                return count
+                break
             count += 1
             self.accept(frames)
         return count
 
-    def wait(self, inbox, wait_for_s, matches=None):
+    def has_input(self):
+        return bool(self.socket.get(zmq.EVENTS) & zmq.POLLIN)
+
+    def wait(self, wait_for_s, matches=None):
         """The first inbox item (that ``matches``), waiting up to the limit."""
         deadline = time.monotonic() + wait_for_s
         while True:
             self.receive_all()
-            for index, item in enumerate(inbox):
-                if matches is None or matches(item):
-                    del inbox[index]
-                    return item
+            item = self.inbox.take(matches)
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return None
+            if item is not None or remaining <= 0:
+                return item
             # Slices keep Ctrl-C prompt: KeyboardInterrupt lands between polls.
             self.socket.poll(int(min(remaining, 0.2) * 1000) + 1)
 
@@ -152,7 +167,13 @@ def _too_big(size, what, source):
     return False
 
 
-def _decode_or_warn(body, what, source):
+def _unpack(body, raw, what, source):
+    """``(True, value)`` for a well-formed body; ``(False, None)``, warned,
+    for one that is too big or not a pgnet message."""
+    if _too_big(len(body), what, source):
+        return False, None
+    if raw:
+        return True, body
     try:
         return True, wire.decode(body)
     except MessageError as error:
@@ -166,12 +187,10 @@ class _Listener(_Endpoint):
     role = "listening for messages"
 
     def __init__(self, where, source):
-        super().__init__(zmq.ROUTER, where.shown)
+        super().__init__(zmq.ROUTER, where.shown, "messages and commands")
         self.source = source
         _bind(self.socket, where, self.role)
-        self.messages = _Inbox("messages")
-        self.commands = _Inbox("commands")
-        self.to_answer = None  # the envelope of the last message handed out
+        self.to_answer = None  # the last message wait_for_message handed out
 
     def accept(self, frames):
         try:
@@ -189,22 +208,17 @@ class _Listener(_Endpoint):
             log.warning("Dropped a malformed message on %s (%d parts).", self.source, len(rest))
             return
         what = "a %s from %s" % (kind.decode(), sender)
-        if _too_big(len(body), what, self.source):
+        ok, data = _unpack(body, raw, what, self.source)
+        if not ok:
             return
-        if raw:
-            data = body
-        else:
-            ok, data = _decode_or_warn(body, what, self.source)
-            if not ok:
-                return
         if kind == MESSAGE:
-            self.messages.add(Arrival("message", self.source, sender, data, (envelope, raw)))
+            self.inbox.add(Arrival("message", self.source, sender, data, (self, envelope, raw)))
             return
         command = _as_command(data)
         if command is None:
             log.warning("Dropped a malformed command from %s on %s.", sender, self.source)
             return
-        self.commands.add(Arrival("command", self.source, sender, command, None))
+        self.inbox.add(Arrival("command", self.source, sender, command, None))
 
     def reply(self, envelope, raw, reply):
         if raw and isinstance(reply, (bytes, str)):
@@ -213,7 +227,7 @@ class _Listener(_Endpoint):
             body = wire.encode(reply)
         try:
             self.socket.send_multipart(envelope + [body], zmq.NOBLOCK)
-        except (zmq.Again, zmq.ZMQError):
+        except zmq.ZMQError:
             log.warning("Could not send the reply on %s: the asker has gone.", self.source)
 
 
@@ -241,15 +255,15 @@ class _Sender(_Endpoint):
     _numbers = itertools.count(1)
 
     def __init__(self, address, target):
-        super().__init__(zmq.DEALER, address)
+        super().__init__(zmq.DEALER, address, "replies")
         self.target = target  # the name or address the user gave
         label = _identity_label().encode("utf-8")[:200]
         self.socket.setsockopt(zmq.ROUTING_ID, label + b"\x00" + os.urandom(8))
         self.socket.connect("tcp://" + address)
-        self.replies = _Inbox("replies")
-        self.waiting = {}  # request number -> (deadline, raw, message)
+        self.waiting = {}  # request number -> (deadline, raw)
 
     def send(self, kind, body, raw=False, wait_for_s=None):
+        """Send; return the request's number, or None (warned) if it can't."""
         number = struct.pack("!Q", next(self._numbers))
         frames = [number, b"", body] if raw else [number, b"", kind, body]
         try:
@@ -273,17 +287,9 @@ class _Sender(_Endpoint):
         if request is None:
             log.debug("Dropped a late reply from %s.", self.target)
             return
-        raw = request[1]
-        what = "a reply from %s" % self.target
-        if _too_big(len(body), what, self.target):
-            return
-        if raw:
-            data = body
-        else:
-            ok, data = _decode_or_warn(body, what, self.target)
-            if not ok:
-                return
-        self.replies.add(Arrival("reply", self.target, self.target, data, number))
+        ok, data = _unpack(body, request[1], "a reply from %s" % self.target, self.target)
+        if ok:
+            self.inbox.add(Arrival("reply", self.target, self.target, data, number))
 
     def expire(self, now):
         for number, (deadline, _) in list(self.waiting.items()):
@@ -298,13 +304,13 @@ class _Publisher(_Endpoint):
     role = "publishing news"
 
     def __init__(self, where, source):
-        super().__init__(zmq.XPUB, where.shown)
+        super().__init__(zmq.XPUB, where.shown, "subscriptions")
         self.source = source
         self.socket.setsockopt(zmq.XPUB_WELCOME_MSG, WELCOME)
         _bind(self.socket, where, self.role)
 
     def accept(self, frames):
-        pass  # subscriptions: ZeroMQ has already acted on them
+        pass  # a subscription: ZeroMQ has already acted on it
 
     def publish(self, topic, body):
         self.receive_all()
@@ -320,11 +326,11 @@ class _Subscriber(_Endpoint):
     role = "receiving news"
 
     def __init__(self, address, source):
-        super().__init__(zmq.SUB, address)
+        super().__init__(zmq.SUB, address, "news items")
         self.source = source
         self.topics = set()
+        self.raw = False
         self.welcomed = False
-        self.news = _Inbox("news items")
         self.socket.setsockopt(zmq.SUBSCRIBE, WELCOME)
         self.socket.connect("tcp://" + address)
 
@@ -346,8 +352,9 @@ class _Subscriber(_Endpoint):
         except UnicodeDecodeError:
             log.warning("Dropped news from %s: its topic is not text.", self.source)
             return
-        if not _too_big(len(body), "news", self.source):
-            self.news.add(Arrival("news", self.source, self.source, body, topic))
+        ok, news = _unpack(body, self.raw, "news", self.source)
+        if ok:
+            self.inbox.add(Arrival("news", self.source, self.source, news, topic))
 
 
 def _bind(sock, where, role):
@@ -357,7 +364,7 @@ def _bind(sock, where, role):
     except zmq.ZMQError as error:
         sock.close(0)
         for other in _endpoints.values():
-            if getattr(other, "port", None) == where.port:
+            if other.port == where.port:
                 raise SocketRoleError(
                     "This program already uses port %d for %s, so it cannot "
                     "use it for %s too. Give each its own name or port."
@@ -372,9 +379,13 @@ def _bind(sock, where, role):
         raise AddressError("Cannot listen on %s: %s" % (where.shown, error)) from None
 
 
-# -- the endpoints this program has, one per (role, address) ----------------
+# -- the endpoints this program has ------------------------------------------
+# Keyed by (role, address as the user wrote it) for bound sockets, and by
+# (role, "ip:port") for connected ones, so a socket is never taken for one
+# with another job (networkzero's PUB-used-as-listener bug).
 
 _endpoints = {}
+_postponed = []  # sends to names not found yet (events mode): _Postponed
 
 
 def _bound(cls, address):
@@ -401,6 +412,9 @@ def _bound(cls, address):
 def _resolve(target, wait_for_s):
     """The "ip:port" to send to for ``target``, or None (warned) if unknown."""
     if isinstance(target, str) and not addresses.is_address(target):
+        if _events_mode and wait_for_s == 0:
+            discovery.check_name(target)
+            return discovery.beacon().lookup(target)
         return discovery.discover(target, wait_for_s)
     return addresses.for_connecting(target)
 
@@ -431,6 +445,41 @@ def _wait_limit(wait_for_s):
     return wait_for_s
 
 
+class _Postponed:
+    """A send to a name not found yet, tried again by each pump()."""
+
+    def __init__(self, cls, target, action):
+        self.cls, self.target, self.action = cls, target, action
+        self.deadline = time.monotonic() + DEFAULT_WAIT_S
+
+    def attempt(self, now):
+        """True once done (sent, or given up with a warning)."""
+        endpoint = _connected(self.cls, self.target, 0)
+        if endpoint is not None:
+            self.action(endpoint)
+            return True
+        if now > self.deadline:
+            log.warning(
+                "Gave up sending to %r: no program of that name found in %g s. "
+                "Is it running, with the name spelt the same?",
+                self.target, DEFAULT_WAIT_S,
+            )
+            return True
+        return False
+
+
+def _later(cls, target, action):
+    """Do ``action(endpoint)`` now if ``target`` is known, else when found.
+
+    Only in events mode, where a frame must never wait for discovery."""
+    endpoint = _connected(cls, target, 0)
+    if endpoint is not None:
+        action(endpoint)
+    else:
+        discovery.beacon().send_query(target)
+        _postponed.append(_Postponed(cls, target, action))
+
+
 # -- messages ------------------------------------------------------------------
 
 def send_message(address, message, wait_for_reply_s=None, raw=False):
@@ -441,19 +490,26 @@ def send_message(address, message, wait_for_reply_s=None, raw=False):
     (bytes) exactly as it is and returns the reply undecoded, for programs
     not written with pgnet.
 
+    In a game, where a frame must never wait, leave ``wait_for_reply_s``
+    out: the call returns ``None`` at once and the reply arrives later, at
+    your ``on_network_reply(reply, sender)`` hook.
+
     Example::
 
         answer = pgnet.send_message("quiz", "What is 6 x 7?")
     """
-    wait = _wait_limit(wait_for_reply_s)
     body = _raw_body(message) if raw else wire.encode(message)
+    if _events_mode and wait_for_reply_s is None:
+        _later(_Sender, address, lambda s: s.send(MESSAGE, body, raw, DEFAULT_WAIT_S))
+        return None
+    wait = _wait_limit(wait_for_reply_s)
     sender = _connected(_Sender, address, wait)
     if sender is None:
         return None
     number = sender.send(MESSAGE, body, raw, wait)
     if number is None:
         return None
-    arrival = sender.wait(sender.replies, wait, lambda a: a.extra == number)
+    arrival = sender.wait(wait, lambda a: a.extra == number)
     if arrival is None:
         sender.waiting.pop(number, None)
         log.warning(
@@ -480,6 +536,28 @@ def _raw_body(message):
     return message
 
 
+def _is_message(arrival):
+    return arrival.kind == "message"
+
+
+def _is_command(arrival):
+    return arrival.kind == "command"
+
+
+def listen(address):
+    """Start receiving messages and commands on ``address`` (or a name,
+    which is advertised). Returns the address, at once.
+
+    You don't need this before :func:`wait_for_message`; in a game it is
+    how you start listening, and what arrives goes to your hooks.
+
+    Example::
+
+        pgnet.listen("pong")
+    """
+    return _bound(_Listener, address).address
+
+
 def wait_for_message(address, wait_for_s=None):
     """Wait for a message on ``address`` (or a name) and return it.
 
@@ -492,10 +570,10 @@ def wait_for_message(address, wait_for_s=None):
     """
     wait = _wait_limit(wait_for_s)
     listener = _bound(_Listener, address)
-    arrival = listener.wait(listener.messages, wait)
+    arrival = listener.wait(wait, _is_message)
     if arrival is None:
         return None
-    listener.to_answer = arrival.extra
+    listener.to_answer = arrival
     return arrival.data
 
 
@@ -513,8 +591,17 @@ def send_reply(address, reply):
             "send_reply(%r): there is no message to reply to. Call "
             "wait_for_message first, and reply once to each message." % (address,)
         )
-    envelope, raw = listener.to_answer
+    answer(listener.to_answer, reply)
     listener.to_answer = None
+
+
+def answer(arrival, reply):
+    """Send ``reply`` back to whoever sent the message ``arrival``.
+
+    Used by the game hooks: what ``on_network_message`` returns is sent
+    back this way.
+    """
+    listener, envelope, raw = arrival.extra
     listener.reply(envelope, raw, reply)
 
 
@@ -555,7 +642,8 @@ def send_command(address, command, *params):
     """Send a command and its parameters; don't wait for an answer.
 
     ``send_command("robot", "LEFT", 0.5)`` and ``send_command("robot",
-    "LEFT 0.5")`` do the same thing. Returns at once.
+    "LEFT 0.5")`` do the same thing. Returns at once (outside a game, it
+    may first wait up to 5 s to find a name it does not know yet).
 
     Example::
 
@@ -563,6 +651,9 @@ def send_command(address, command, *params):
     """
     word, params = split_command(command, params)
     body = wire.encode([word, params])
+    if _events_mode:
+        _later(_Sender, address, lambda s: s.send(COMMAND, body))
+        return
     sender = _connected(_Sender, address, DEFAULT_WAIT_S)
     if sender is not None:
         sender.send(COMMAND, body)
@@ -582,8 +673,7 @@ def wait_for_command(address, wait_for_s=None):
             speed = params[0]
     """
     wait = _wait_limit(wait_for_s)
-    listener = _bound(_Listener, address)
-    arrival = listener.wait(listener.commands, wait)
+    arrival = _bound(_Listener, address).wait(wait, _is_command)
     return arrival.data if arrival else (None, None)
 
 
@@ -611,7 +701,7 @@ def publish_news(address, topic, news, raw=False):
     _bound(_Publisher, address).publish(topic, body)
 
 
-def subscribe(address, topic="", wait_for_s=None):
+def subscribe(address, topic="", wait_for_s=None, raw=False):
     """Start receiving news from ``address`` (or a name) whose topic starts
     with ``topic`` ("" means all of it).
 
@@ -619,17 +709,31 @@ def subscribe(address, topic="", wait_for_s=None):
     really registered the subscription, so no news published after this
     returns True is lost. Returns False, with a warning, if the publisher
     did not answer in time (news will still arrive once it does).
+    ``raw=True`` keeps news as the bytes that arrived, undecoded.
+
+    In a game it returns at once and news arrives at your
+    ``on_network_news(topic, news, sender)`` hook.
 
     Example::
 
         pgnet.subscribe("weather", "temperature")
         topic, reading = pgnet.wait_for_news("weather", "temperature")
     """
+    topic = _topic(topic)
+
+    def start(subscriber):
+        subscriber.raw = raw
+        subscriber.add_topic(topic)
+        return subscriber
+
+    if _events_mode and wait_for_s is None:
+        _later(_Subscriber, address, start)
+        return False
     wait = _wait_limit(wait_for_s)
     subscriber = _connected(_Subscriber, address, wait)
     if subscriber is None:
         return False
-    subscriber.add_topic(_topic(topic))
+    start(subscriber)
     deadline = time.monotonic() + wait
     while not subscriber.welcomed:
         remaining = deadline - time.monotonic()
@@ -661,20 +765,49 @@ def wait_for_news(address, topic="", wait_for_s=None, raw=False):
     subscriber = _connected(_Subscriber, address, wait)
     if subscriber is None:
         return None, None
+    subscriber.raw = raw
     subscriber.add_topic(topic)
-    deadline = time.monotonic() + wait
-    while True:
-        arrival = subscriber.wait(
-            subscriber.news, max(0.0, deadline - time.monotonic()),
-            lambda a: a.extra.startswith(topic),
-        )
-        if arrival is None:
-            return None, None
-        if raw:
-            return arrival.extra, arrival.data
-        ok, news = _decode_or_warn(arrival.data, "news", address)
-        if ok:
-            return arrival.extra, news
+    arrival = subscriber.wait(wait, lambda a: a.extra.startswith(topic))
+    return (arrival.extra, arrival.data) if arrival else (None, None)
+
+
+# -- for games: collect everything without waiting -----------------------------
+
+def use_events(enabled=True):
+    """Switch to game mode: sends return at once, and what arrives is
+    collected by :func:`pump` instead of the ``wait_for_...`` calls.
+
+    ``import pgnet`` in a Pygame Zero game, or calling ``pgnet.pump()``,
+    does this for you.
+    """
+    global _events_mode
+    _events_mode = enabled
+
+
+def pump(limit=1000):
+    """Collect what has arrived on every socket, without waiting.
+
+    Returns a list of at most ``limit`` :data:`Arrival` items, oldest
+    first for each socket; the rest wait for the next call. Also retries
+    sends to names that were not found yet, and warns about requests that
+    got no reply in time.
+    """
+    now = time.monotonic()
+    if _postponed:
+        _postponed[:] = [p for p in _postponed if not p.attempt(now)]
+    arrivals = []
+    for endpoint in list(set(_endpoints.values())):
+        if isinstance(endpoint, _Sender) and endpoint.waiting:
+            endpoint.expire(now)
+        room = limit - len(arrivals)
+        if room <= 0:
+            break
+        if len(endpoint.inbox) < room and endpoint.has_input():
+            endpoint.receive_all(room - len(endpoint.inbox))
+        inbox = endpoint.inbox
+        while inbox and len(arrivals) < limit:
+            arrivals.append(inbox.popleft())
+    return arrivals
 
 
 def close_all():
@@ -687,6 +820,7 @@ def close_all():
     for endpoint in set(_endpoints.values()):
         endpoint.close()
     _endpoints.clear()
+    del _postponed[:]
 
 
 atexit.register(close_all)
