@@ -40,5 +40,27 @@ from .messaging import (
     wait_for_news,
 )
 from .settings import settings
+from ._autoload import install_when_pgzero_runs as _install_when_pgzero_runs
 
 __version__ = "0.1.0"
+
+# The game layer needs pygame, so it is loaded on first use of one of these.
+_GAME_NAMES = {
+    "MESSAGE", "REPLY", "COMMAND", "NEWS", "SERVICE_FOUND", "SERVICE_LOST",
+    "EVENTS_PER_FRAME", "pump", "watch", "reply_to",
+}
+
+
+def __getattr__(name):
+    if name in _GAME_NAMES:
+        from . import game
+
+        return getattr(game, name)
+    raise AttributeError("module 'pgnet' has no attribute %r" % name)
+
+
+def __dir__():
+    return sorted(set(globals()) | _GAME_NAMES)
+
+
+_install_when_pgzero_runs()
