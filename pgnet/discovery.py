@@ -234,6 +234,10 @@ class Beacon:
                 remote = known[instance] = _Remote(
                     packet["p"], packet["h"], packet["s"], packet["m"], packet["ttl"]
                 )
+            elif (remote.port, remote.host) != (packet["p"], packet["h"]):
+                # Advertised again somewhere else: the old address is stale.
+                remote.port, remote.host = packet["p"], packet["h"]
+                remote.since, remote.sources = packet["s"], {}
             remote.sources[source] = time.monotonic()
             self._note_change(name, before)
             self._lock.notify_all()

@@ -115,6 +115,10 @@ class _Endpoint:
 
     role = None
     port = None
+    #: If set, pump() hands this endpoint's arrivals to it instead of
+    #: returning them: for pgnet's own protocols (two-player games) whose
+    #: traffic must not reach the game's hooks.
+    handler = None
 
     def __init__(self, kind, address, what):
         self.address = address
@@ -805,6 +809,10 @@ def pump(limit=1000):
         if len(endpoint.inbox) < room and endpoint.has_input():
             endpoint.receive_all(room - len(endpoint.inbox))
         inbox = endpoint.inbox
+        if endpoint.handler is not None:
+            while inbox:
+                endpoint.handler(inbox.popleft())
+            continue
         while inbox and len(arrivals) < limit:
             arrivals.append(inbox.popleft())
     return arrivals
