@@ -390,6 +390,7 @@ def _bind(sock, where, role):
 
 _endpoints = {}
 _postponed = []  # sends to names not found yet (events mode): _Postponed
+_tickers = []  # called by every pump(): see every_pump()
 
 
 def _bound(cls, address):
@@ -797,6 +798,8 @@ def pump(limit=1000):
     got no reply in time.
     """
     now = time.monotonic()
+    for ticker in list(_tickers):
+        ticker(now)
     if _postponed:
         _postponed[:] = [p for p in _postponed if not p.attempt(now)]
     arrivals = []
@@ -816,6 +819,15 @@ def pump(limit=1000):
         while inbox and len(arrivals) < limit:
             arrivals.append(inbox.popleft())
     return arrivals
+
+
+def every_pump(ticker):
+    """Call ``ticker(now)`` at the start of every :func:`pump` (once a
+    frame in a game), with ``now`` from ``time.monotonic()``; for pgnet's
+    own protocols that send heartbeats or resend lost data. Returns a
+    function that stops it."""
+    _tickers.append(ticker)
+    return lambda: ticker in _tickers and _tickers.remove(ticker)
 
 
 def close_all():
