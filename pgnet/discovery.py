@@ -98,9 +98,13 @@ class _Remote:
     def address(self):
         if self.host:
             return "%s:%d" % (self.host, self.port)
-        # Prefer an address other computers could use too; among equals,
-        # the one heard from most recently.
-        ip = max(self.sources, key=lambda s: (not s.startswith("127."), self.sources[s]))
+        # Prefer an address other computers could use too; among those, the
+        # first heard, so that a service heard on two networks does not flip
+        # between them (each flip would be a lost + found event).
+        ip = next(
+            (s for s in self.sources if not s.startswith("127.")),
+            next(iter(self.sources)),
+        )
         return "%s:%d" % (ip, self.port)
 
 
@@ -327,15 +331,17 @@ class Beacon:
         """The address of ``name``, waiting up to ``wait_for_s`` seconds."""
         deadline = time.monotonic() + wait_for_s
         next_query = 0.0
-        while True:
-            address = self.lookup(name)
-            now = time.monotonic()
-            if address or now >= deadline:
-                return address
-            if now >= next_query:
-                self.send_query(name)
-                next_query = now + settings.advert_interval_s
-            with self._lock:
+        with self._lock:
+            # Look and wait under one lock, so an answer arriving between
+            # the two cannot be missed.
+            while True:
+                address = self._address_of(name)
+                now = time.monotonic()
+                if address or now >= deadline:
+                    return address
+                if now >= next_query:
+                    self.send_query(name)
+                    next_query = now + settings.advert_interval_s
                 # Short slices keep Ctrl-C prompt on every platform.
                 self._lock.wait(min(0.1, deadline - now, next_query - now))
 
