@@ -1,0 +1,8 @@
+"""``python -m pgnet`` (and the ``pgnet`` command): see :mod:`pgnet.cli`."""
+
+import sys
+
+from pgnet.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
