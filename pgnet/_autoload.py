@@ -15,9 +15,10 @@ _TRIGGER = "pgzero.game"
 
 
 def _install():
-    from . import game
+    from . import game, joystick
 
     game.install_pgzero()
+    joystick.install_pgzero()  # the on_joystick_* hooks
 
 
 class _AfterImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -43,6 +44,10 @@ class _AfterImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def exec_module(self, module):
         self._real_loader.exec_module(module)
+        # Give the module its real loader back: pkgutil.get_data() asks it
+        # for files (Pygame Zero loads its window icon so), which this
+        # wrapper cannot serve.
+        module.__loader__ = module.__spec__.loader = self._real_loader
         if self in sys.meta_path:
             sys.meta_path.remove(self)
         _install()

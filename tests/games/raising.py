@@ -1,0 +1,45 @@
+"""Test game (Pygame Zero): hooks that raise. The command BOOM and the
+message "boom" raise; other messages are answered with
+["ok", message, frames so far]. Quits on the command QUIT, printing how many
+frames it ran (or after $GAME_TIMEOUT s: TIMEOUT)."""
+
+import os
+import sys
+import time
+
+import pgzrun
+import pgnet
+
+NAME = os.environ["GAME_NAME"]
+TIMEOUT = float(os.environ.get("GAME_TIMEOUT", "20"))
+started = time.monotonic()
+frames = 0
+
+print("LISTENING %s" % pgnet.listen(NAME))
+
+
+def on_network_command(command):
+    print("COMMAND %r" % command)
+    if command == "BOOM":
+        1 / 0
+    if command == "QUIT":
+        print("FRAMES %d" % frames)
+        exit()
+
+
+def on_network_message(message):
+    print("MESSAGE %r" % message)
+    if message == "boom":
+        raise ValueError("this message is bad")
+    return ["ok", message, frames]
+
+
+def update():
+    global frames
+    frames += 1
+    if time.monotonic() - started > TIMEOUT:
+        print("TIMEOUT")
+        sys.exit(1)
+
+
+pgzrun.go()
