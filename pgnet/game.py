@@ -28,14 +28,16 @@ As with Pygame Zero's own hooks, take only the parameters you need::
 In a **plain pygame** program, call :func:`pump` once a frame and handle the
 events in your loop; see ``docs/pygame.md``.
 
-Every frame pgnet collects everything that arrived, without ever waiting,
-and posts it as pygame events. A flood of messages is handed over in
-batches of :data:`EVENTS_PER_FRAME`, in order, so it never freezes a frame
-and nothing is lost.
+Every frame pgnet collects what arrived, without ever waiting, and posts
+it as pygame events. A flood of messages is handed over in order, a few
+milliseconds' worth (:data:`TIME_PER_FRAME_S`, at most
+:data:`EVENTS_PER_FRAME` events) each frame, so it never freezes a frame and
+nothing is lost.
 """
 
 import importlib
 import sys
+import time
 import traceback
 from collections import deque
 
@@ -47,6 +49,13 @@ from .errors import log
 #: At most this many network events are posted per frame; the rest wait,
 #: in order, for the next frames.
 EVENTS_PER_FRAME = 500
+
+#: pgnet stops collecting for this frame once it has spent this long, in
+#: seconds (a flood costs some 25 us an event on a PC, several times that
+#: on a Raspberry Pi); the rest waits, in order, for the next frames.
+TIME_PER_FRAME_S = 0.004
+
+_BATCH = 25  # events collected between two looks at the clock
 
 MESSAGE = pygame.event.custom_type()
 REPLY = pygame.event.custom_type()
@@ -106,18 +115,25 @@ def _collect():
                 _backlog.append(
                     pygame.event.Event(kind, name=change.name, address=change.address)
                 )
-    room = EVENTS_PER_FRAME - len(_backlog)
-    if room > 0:
-        _backlog.extend(_event_for(a) for a in messaging.pump(room))
+    deadline = time.perf_counter() + TIME_PER_FRAME_S
+    while True:
+        room = min(_BATCH, EVENTS_PER_FRAME - len(_backlog))
+        if room <= 0:
+            return
+        arrivals = messaging.pump(room)
+        _backlog.extend(_event_for(a) for a in arrivals)
+        if len(arrivals) < room or time.perf_counter() >= deadline:
+            return
 
 
 def pump():
     """Collect what arrived on the network and post it as pygame events.
 
     Call it once a frame in a plain pygame loop (Pygame Zero games don't
-    need to: pgnet does it for them). It never waits. At most
-    :data:`EVENTS_PER_FRAME` events are posted per call; any more wait for
-    the next call, in order.
+    need to: pgnet does it for them). It never waits. It spends at most
+    about :data:`TIME_PER_FRAME_S` collecting and posts at most
+    :data:`EVENTS_PER_FRAME` events per call; any more wait for the next
+    call, in order.
 
     Example::
 
@@ -236,15 +252,56 @@ def install_pgzero():
     _installed = True
     # By module name: this can run while pgzero.game is still being imported.
     clock = importlib.import_module("pgzero.clock")
-    spellcheck = importlib.import_module("pgzero.spellcheck")
     game_class = importlib.import_module("pgzero.game").PGZeroGame
-    for event_type, (hook, params) in HOOKS.items():
-        game_class.EVENT_HANDLERS[event_type] = hook
-        if hook not in spellcheck.HOOKS:
-            spellcheck.HOOKS.append(hook)
-        spellcheck.VALID_PARAMS[hook] = params
+    for event_type in HOOKS:
+        _install_hook(event_type)
     if not getattr(game_class.prepare_handler, "pgnet_wrapped", False):
         game_class.prepare_handler = _wrap_prepare_handler(game_class.prepare_handler)
     # each_tick keeps only a weak reference; this module keeps _on_tick alive.
     clock.clock.each_tick(_on_tick)
     messaging.use_events()
+
+
+def _install_hook(event_type):
+    """Tell Pygame Zero which hook gets events of ``event_type``, and its
+    spell checker which parameters that hook may take."""
+    spellcheck = importlib.import_module("pgzero.spellcheck")
+    game_class = importlib.import_module("pgzero.game").PGZeroGame
+    hook, params = HOOKS[event_type]
+    game_class.EVENT_HANDLERS[event_type] = hook
+    if hook not in spellcheck.HOOKS:
+        spellcheck.HOOKS.append(hook)
+    spellcheck.VALID_PARAMS[hook] = params
+
+
+# -- for pgnet's own helpers (two-player games) ---------------------------------
+
+def register_hook(hook, params):
+    """A new pgnet event type whose events go to the Pygame Zero hook ``hook``.
+
+    ``params`` lists the event's attributes, which are the parameters the
+    hook may take. Used by pgnet's helpers (``pgnet.two_player`` registers
+    ``on_player_joined(player)`` and others); errors in these hooks are shown
+    without stopping the game, as for the network hooks.
+
+    Example::
+
+        JOINED = register_hook("on_player_joined", ["player"])
+        queue_event(pygame.event.Event(JOINED, player=someone))
+    """
+    event_type = pygame.event.custom_type()
+    HOOKS[event_type] = (hook, list(params))
+    if _installed:
+        _install_hook(event_type)
+    return event_type
+
+
+def queue_event(event):
+    """Post ``event`` with the network events, at the next :func:`pump`:
+    in order with them, and kept (not lost) if pygame's queue is full.
+
+    Example::
+
+        queue_event(pygame.event.Event(JOINED, player=someone))
+    """
+    _backlog.append(event)
