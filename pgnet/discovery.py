@@ -122,11 +122,13 @@ class Beacon:
         self.started = time.monotonic()
         self.local = {}  # name -> (port, host or None, since)
         self.remote = {}  # name -> {instance: _Remote}
+        self._addresses = {}  # name -> its address now, kept by _note_change
         self.changes = deque(maxlen=_CHANGE_LOG_LENGTH)
         self.record_changes = False
         self.bad_packets = 0
         self._warned = set()
         self._lock = threading.Condition()
+        self._sending = threading.RLock()  # keeps a bye after any advert built before it
         self._stopping = threading.Event()
         self._socket = self._open_socket()
         self._thread = threading.Thread(
@@ -180,10 +182,17 @@ class Beacon:
         self._send({"t": "query", "n": name, "i": self.instance})
 
     def send_adverts(self, names=None):
-        with self._lock:
-            packets = [self._advert(n) for n in (names or list(self.local))]
-        for packet in packets:
-            self._send(packet)
+        with self._sending:
+            with self._lock:
+                # A name another program advertised first is theirs: keep quiet
+                # until it goes, so that a program that starts now, and takes
+                # the first answer it hears, finds the same one as everyone else.
+                packets = [
+                    self._advert(n) for n in (names or list(self.local))
+                    if n in self.local and self._winner(n) in (None, self.instance)
+                ]
+            for packet in packets:
+                self._send(packet)
 
     # -- the background thread ---------------------------------------------
 
@@ -303,6 +312,10 @@ class Beacon:
 
     def _note_change(self, name, before):
         after = self._address_of(name)
+        if after is None:
+            self._addresses.pop(name, None)
+        else:
+            self._addresses[name] = after
         if after != before and self.record_changes:
             if before is not None:
                 self.changes.append(Change("lost", name, before))
@@ -317,15 +330,17 @@ class Beacon:
         self.send_adverts([name])
 
     def unadvertise(self, name):
-        with self._lock:
-            if self.local.pop(name, None) is None:
-                return False
-        self._send({"t": "bye", "n": name, "i": self.instance})
+        with self._sending:
+            with self._lock:
+                if self.local.pop(name, None) is None:
+                    return False
+            self._send({"t": "bye", "n": name, "i": self.instance})
         return True
 
     def lookup(self, name):
-        with self._lock:
-            return self._address_of(name)
+        # Every change to the table goes through _note_change, which keeps
+        # this dict: a send to a name looks it up each time, so it must be quick.
+        return self._addresses.get(name)
 
     def wait_for(self, name, wait_for_s):
         """The address of ``name``, waiting up to ``wait_for_s`` seconds."""
@@ -389,9 +404,12 @@ def _parse(data):
             if type(packet.get("p")) is not int or not 0 < packet["p"] < 65536:
                 raise ValueError("bad port")
             if packet.get("h") is not None:
+                if type(packet["h"]) is not str:
+                    raise ValueError("bad host")
                 addresses._check_ip(packet["h"], packet["h"])
             for field, kinds in (("s", (int, float)), ("ttl", (int, float)), ("m", (str,))):
-                if type(packet.get(field)) not in kinds:
+                # (x != x only for NaN, which would never expire or compare)
+                if type(packet.get(field)) not in kinds or packet[field] != packet[field]:
                     raise ValueError("bad field %s" % field)
             packet["ttl"] = min(max(packet["ttl"], 0.5), 60.0)
     else:
@@ -492,6 +510,9 @@ def discover(name, wait_for_s=5.0):
         if robot:
             pgnet.send_command(robot, "FORWARD", 0.5)
     """
+    address = known_address(name)
+    if address is not None:
+        return address
     check_name(name)
     peer = beacon()
     address = peer.wait_for(name, wait_for_s)
@@ -504,6 +525,15 @@ def discover(name, wait_for_s=5.0):
             " Services seen: %s." % ", ".join(map(repr, others)) if others else "",
         )
     return address
+
+
+def known_address(name):
+    """The address of ``name`` if this program already knows it, else None;
+    at once, with no checks (only valid names are ever known)."""
+    peer = _beacon
+    if type(name) is not str or peer is None or peer._stopping.is_set():
+        return None
+    return peer._addresses.get(name)
 
 
 def discover_all():

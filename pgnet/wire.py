@@ -31,7 +31,8 @@ _INT64_MIN = -(2**63)
 _UINT64_MAX = 2**64 - 1
 _SCALARS = (str, bytes, float, bool, type(None))
 _KEY_TYPES = (str, int, bool)
-_CONTAINERS = (list, tuple, dict)
+_PLAIN = frozenset(_SCALARS + (int,))  # for _carries: sets are quicker to search
+_KEY_SET = frozenset(_KEY_TYPES)
 
 _SUPPORTED = (
     "str, bytes, int, float, bool, None, list, tuple and dict "
@@ -45,6 +46,23 @@ def _explain(value, where):
         "those first (for example a set into a list, or an object into a dict)."
         % (type(value).__name__, where, _SUPPORTED)
     )
+
+
+def _carries(value):
+    """True if pgnet can carry ``value``: :func:`_check` without working out
+    where the trouble is, which only matters when there is some."""
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) not in _KEY_SET or (type(item) not in _PLAIN and not _carries(item)):
+                return False
+        return True
+    if kind is list or kind is tuple:
+        for item in value:
+            if type(item) not in _PLAIN and not _carries(item):
+                return False
+        return True
+    return kind in _PLAIN
 
 
 def _check(value, where=""):
@@ -111,7 +129,7 @@ def encode(value):
 
         data = encode(["LEFT", 0.5])
     """
-    if type(value) in _CONTAINERS:
+    if not _carries(value):  # also at the top: msgpack alone would pack a bytearray
         _check(value)
     data = _packb(value)
     check_size(len(data))
