@@ -42,6 +42,7 @@ import itertools
 import os
 import socket
 import struct
+import threading
 import time
 from collections import deque, namedtuple
 
@@ -490,6 +491,7 @@ def _bind(sock, where, role):
 _endpoints = {}
 _postponed = []  # sends to names not found yet (events mode): _Postponed
 _tickers = []  # called by every pump(): see every_pump()
+_first = 0  # where pump() starts its round of the sockets
 _checked_addresses = set()  # "ip:port" addresses sent to: each is its own answer
 
 
@@ -562,9 +564,10 @@ def _wait_limit(wait_for_s):
 class _Postponed:
     """A send to a name not found yet, tried again by each pump()."""
 
-    def __init__(self, cls, target, action):
+    def __init__(self, cls, target, action, patient):
         self.cls, self.target, self.action = cls, target, action
         self.deadline = time.monotonic() + DEFAULT_WAIT_S
+        self.patient = patient  # keep trying after the deadline (subscriptions)
 
     def attempt(self, now):
         """True once done (sent, or given up with a warning)."""
@@ -572,7 +575,14 @@ class _Postponed:
         if endpoint is not None:
             self.action(endpoint)
             return True
-        if now > self.deadline:
+        if self.deadline is not None and now > self.deadline:
+            if self.patient:
+                log.warning(
+                    "No program called %r found yet; pgnet will subscribe to "
+                    "its news as soon as it appears.", self.target,
+                )
+                self.deadline = None
+                return False
             log.warning(
                 "Gave up sending to %r: no program of that name found in %g s. "
                 "Is it running, with the name spelt the same?",
@@ -582,7 +592,7 @@ class _Postponed:
         return False
 
 
-def _later(cls, target, action):
+def _later(cls, target, action, patient=False):
     """Do ``action(endpoint)`` now if ``target`` is known, else when found.
 
     Only in events mode, where a frame must never wait for discovery."""
@@ -591,7 +601,7 @@ def _later(cls, target, action):
         action(endpoint)
     else:
         discovery.beacon().send_query(target)
-        _postponed.append(_Postponed(cls, target, action))
+        _postponed.append(_Postponed(cls, target, action, patient))
 
 
 # -- messages ------------------------------------------------------------------
@@ -841,7 +851,7 @@ def subscribe(address, topic="", wait_for_s=None, raw=False):
         return subscriber
 
     if _events_mode and wait_for_s is None:
-        _later(_Subscriber, address, start)
+        _later(_Subscriber, address, start, patient=True)
         return False
     wait = _wait_limit(wait_for_s)
     subscriber = _connected(_Subscriber, address, wait)
@@ -923,8 +933,13 @@ def pump(limit=1000):
         ticker(now)
     if _postponed:
         _postponed[:] = [p for p in _postponed if not p.attempt(now)]
+    global _first
     arrivals = []
     endpoints = list(set(_endpoints.values()))
+    # Start at a different socket each time, so a flood on one socket
+    # cannot hold back what arrives on the others.
+    _first = (_first + 1) % max(1, len(endpoints))
+    endpoints = endpoints[_first:] + endpoints[:_first]
     # One look at every socket costs less than a look at each.
     ready = {sock for sock, _ in zmq.zmq_poll([(e.socket, _POLLIN) for e in endpoints], 0)}
     for endpoint in endpoints:
@@ -967,4 +982,15 @@ def close_all():
     del _postponed[:]
 
 
-atexit.register(close_all)
+def _close_at_exit():
+    """Close everything, then give queued messages (a last command sent
+    just before the program ends) up to the sockets' linger time to leave.
+    pyzmq no longer ends its context at exit, so without this they could
+    be lost. In a thread, so a socket left open elsewhere cannot hang exit."""
+    close_all()
+    finisher = threading.Thread(target=_context().term, daemon=True)
+    finisher.start()
+    finisher.join(_LINGER_MS / 1000 + 0.5)
+
+
+atexit.register(_close_at_exit)
