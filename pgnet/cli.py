@@ -180,17 +180,6 @@ def parse_value(text):
         return text
 
 
-def number_or_text(text):
-    """``"0.5"`` -> ``0.5``, ``"3"`` -> ``3``, ``"fast"`` -> ``"fast"``: the
-    rule :func:`pgnet.split_command` uses for command parameters."""
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return text
-
-
 def _show(value):
     """A value as the person who sent it would write it in Python."""
     return repr(value)
@@ -370,14 +359,14 @@ def cmd_send(args):
 
 def cmd_command(args):
     if args.params:
-        word, params = args.word, [number_or_text(p) for p in args.params]
+        word, params = args.word, [messaging.number_or_text(p) for p in args.params]
     else:
         word, params = messaging.split_command(args.word)
     address, described = find(args.target, args.wait)
     check_reachable(address, described, args.wait)
     with _soft_failures() as warnings:
         messaging.send_command(address, word, *params)
-        _flush()
+        messaging.finish()  # so the command has really left
     if warnings:
         raise Failure(warnings[0].getMessage())
     say("Sent %s to %s." % (_show_command(word, params), described))
@@ -461,6 +450,30 @@ def cmd_news(args):
             continue
         shown += 1
         say("%s  %s: %s" % (_clock(), got_topic, _show(news)))
+    return OK
+
+
+# -- pgnet relay --------------------------------------------------------------------
+
+def cmd_relay(args):
+    from .relay import Relay
+
+    def show(kind, client):
+        say("%s  %s %s (%d using the relay)" % (_clock(), client[0], kind, len(relay.clients)))
+
+    try:
+        relay = Relay(on_change=show)
+    except OSError as error:
+        raise Failure(
+            "cannot open UDP port %d (%s): is another relay running here?"
+            % (settings.discovery_port + 1, error.strerror or error)
+        ) from None
+    say("Relaying pgnet discovery on UDP port %d (press Ctrl-C to stop)." % relay.port)
+    note("On the other computers: PGNET_RELAY=<this computer's address> before starting.")
+    try:
+        relay.run()
+    finally:
+        relay.close()
     return OK
 
 
@@ -997,6 +1010,9 @@ def _parser():
     parser.add_argument("--network", metavar="WILDCARD",
                         help="use only this network, such as '192.168.1.*' "
                         "(or set PGNET_NETWORK)")
+    parser.add_argument("--relay", metavar="COMPUTER",
+                        help="also find programs through the relay on COMPUTER "
+                        "(see 'pgnet relay'; or set PGNET_RELAY)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     sub = subcommand(
@@ -1095,6 +1111,18 @@ def _parser():
     )
     wait_option(sub, "how long to listen for answers", 1.0)
     sub.set_defaults(run=cmd_doctor, chatty=False)
+
+    sub = subcommand(
+        "relay", "pass discovery on between networks that block broadcasts",
+        "Be the discovery relay for networks that block broadcasts (separate\n"
+        "VLANs, Wi-Fi that keeps devices apart). Run it on one computer every\n"
+        "other computer can reach, and start every pgnet program with\n"
+        "PGNET_RELAY set to this computer's address. Listens on UDP port %d\n"
+        "(open it in this computer's firewall)." % (settings.discovery_port + 1),
+        "pgnet relay\n"
+        "PGNET_RELAY=10.0.0.5 python3 game.py   # then, on every other computer",
+    )
+    sub.set_defaults(run=cmd_relay, chatty=True)
     return parser
 
 
@@ -1104,17 +1132,7 @@ def _shutdown():
     beacon = discovery._beacon
     if beacon is not None:
         beacon.close()
-    _flush()
-
-
-def _flush():
-    messaging.close_all()
-    import zmq
-
-    context = zmq.Context.instance()
-    done = threading.Thread(target=context.term, daemon=True)
-    done.start()
-    done.join(2.0)
+    messaging.finish()
 
 
 def main(argv=None):
@@ -1132,6 +1150,8 @@ def main(argv=None):
         settings.discovery_port = args.port
     if args.network:
         settings.network = args.network
+    if args.relay:
+        settings.relay = args.relay
     status = OK
     try:
         status = args.run(args)

@@ -25,6 +25,7 @@ and in another, on the same computer or anywhere on the network::
 
 import atexit
 import os
+import select
 import signal
 import socket
 import threading
@@ -131,6 +132,7 @@ class Beacon:
         self._sending = threading.RLock()  # keeps a bye after any advert built before it
         self._stopping = threading.Event()
         self._socket = self._open_socket()
+        self._relay, self._relay_socket = _open_relay_socket()
         self._thread = threading.Thread(
             target=self._run, name="pgnet-discovery", daemon=True
         )
@@ -170,6 +172,14 @@ class Beacon:
                 self._socket.sendto(data, (target, self.port))
             except OSError as error:
                 log.debug("discovery: cannot send to %s: %s", target, error)
+        self._send_to_relay(data)
+
+    def _send_to_relay(self, data):
+        if self._relay is not None:
+            try:
+                self._relay_socket.sendto(data, self._relay)
+            except OSError as error:
+                log.debug("discovery: cannot reach the relay %s: %s", self._relay, error)
 
     def _advert(self, name):
         port, host, since = self.local[name]
@@ -198,28 +208,38 @@ class Beacon:
 
     def _run(self):
         next_advert = time.monotonic() + settings.advert_interval_s
+        sockets = [s for s in (self._socket if self.listening else None, self._relay_socket) if s]
         while not self._stopping.is_set():
-            if self.listening:
-                self._receive()
+            if sockets:
+                ready, _, _ = select.select(sockets, [], [], 0.1)
+                for sock in ready:
+                    self._receive(sock)
             else:
                 self._stopping.wait(0.1)
             now = time.monotonic()
             if now >= next_advert:
                 next_advert = now + settings.advert_interval_s
                 self.send_adverts()
+                # The relay forgets programs it has not heard from lately.
+                self._send_to_relay(_MAGIC + wire.encode({"t": "hello", "i": self.instance}))
             self._expire(now)
 
-    def _receive(self):
+    def _receive(self, sock):
         try:
-            data, (source, _) = self._socket.recvfrom(_MAX_PACKET)
-        except socket.timeout:
+            data, (source, _) = sock.recvfrom(_MAX_PACKET)
+        except (socket.timeout, BlockingIOError):
             return
         except OSError as error:
             log.debug("discovery: receive failed: %s", error)
             self._stopping.wait(0.1)
             return
         try:
-            self._handle(_parse(data), source)
+            packet = _parse(data)
+            if sock is self._relay_socket:
+                # Relayed: it comes from the program the relay heard it from.
+                source = packet["o"]
+                addresses._check_ip(source, source)
+            self._handle(packet, source)
         except (MessageError, KeyError, TypeError, ValueError) as error:
             self.bad_packets += 1
             log.debug("discovery: ignored a bad packet from %s: %s", source, error)
@@ -384,6 +404,40 @@ class Beacon:
         if threading.current_thread() is not self._thread:
             self._thread.join(1.0)
         self._socket.close()
+        if self._relay_socket is not None:
+            self._relay_socket.close()
+
+
+def relay_address():
+    """``(ip, port)`` of the relay in ``settings.relay``, or None.
+
+    The relay listens on the port after the discovery port unless the
+    setting gives one (``"10.0.0.5:46375"``)."""
+    if not settings.relay:
+        return None
+    host, _, port = settings.relay.rpartition(":")
+    if not host or not port.isdigit():
+        host, port = settings.relay, settings.discovery_port + 1
+    try:
+        return socket.gethostbyname(host), int(port)
+    except OSError:
+        log.warning(
+            "Cannot find the relay computer %r (PGNET_RELAY). Check its name "
+            "or use its IP address; until then only broadcasts are used.", host
+        )
+        return None
+
+
+def _open_relay_socket():
+    """A socket of this program's own (not the shared discovery port, where
+    a reply would reach only one of this computer's programs) for talking
+    to the relay, or (None, None) without one."""
+    relay = relay_address()
+    if relay is None:
+        return None, None
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.bind(("", 0))
+    return relay, sock
 
 
 def _parse(data):
@@ -455,8 +509,8 @@ def advertise(name, address=None):
 
     ``address`` is where to listen (see :mod:`pgnet.addresses`): leave it out
     and pgnet picks this computer's address and a free port. Returns at once,
-    with the address as text. Advertising a name you already advertise
-    returns the same address.
+    with the address as text. Advertising a name you already advertise,
+    without giving a new address, returns the same address.
 
     Example::
 
@@ -483,6 +537,19 @@ def listen_address(name):
     with beacon()._lock:
         port, host, _ = beacon().local[name]
     return addresses.ListenAddress(host or "*", port, address)
+
+
+def advertised_at(address):
+    """The name this program advertises at ``address`` (text as
+    :func:`advertise` returned it), or None."""
+    if _beacon is None or not isinstance(address, str):
+        return None
+    host, _, port = address.strip().rpartition(":")
+    with _beacon._lock:
+        for name, (local_port, local_host, _) in _beacon.local.items():
+            if port == str(local_port) and local_host in (None, host):
+                return name
+    return None
 
 
 def unadvertise(name):

@@ -9,8 +9,10 @@ pgnet follows one rule for mistakes:
   an address, data that cannot be sent), raises one of the exceptions below.
   Each message says what to do about it.
 
-Every exception pgnet raises is a :class:`PgnetError`, so one
-``except pgnet.PgnetError:`` catches them all::
+Every network mistake pgnet raises is a :class:`PgnetError`, so one
+``except pgnet.PgnetError:`` catches them all (a plain Python mistake, such
+as a negative time limit, raises Python's usual ``ValueError`` or
+``TypeError``)::
 
     try:
         pgnet.send_message("robot", {1, 2, 3})

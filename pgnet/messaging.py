@@ -16,7 +16,9 @@ Wherever an address is asked for, a service name works too: sending to
 messages on ``"robot"`` advertises that name.
 
 Every wait takes a time limit in seconds; 0 means "just check". If nothing
-arrives in time, pgnet warns and returns ``None`` (or ``(None, None)``).
+arrives in time, the ``wait_for_...`` calls quietly return ``None`` (or
+``(None, None)``): waiting and finding nothing is normal. A message that
+gets no reply in time is a soft failure: pgnet warns and returns ``None``.
 
 Example, the listener::
 
@@ -40,6 +42,7 @@ goes out on an XPUB socket to SUB sockets.
 import atexit
 import itertools
 import os
+import re
 import socket
 import struct
 import threading
@@ -273,6 +276,8 @@ class _Listener(_Endpoint):
     def __init__(self, where, source):
         super().__init__(zmq.ROUTER, where.shown, "messages and commands")
         self.source = source
+        # Report a reply to an asker that has gone, instead of dropping it.
+        self.socket.setsockopt(zmq.ROUTER_MANDATORY, 1)
         _bind(self.socket, where, self.role)
         self.to_answer = None  # the last message wait_for_message handed out
 
@@ -341,7 +346,7 @@ class _Sender(_Endpoint):
     def __init__(self, address, target):
         super().__init__(zmq.DEALER, address, "replies")
         self.target = target  # the name or address the user gave
-        label = _identity_label().encode("utf-8")[:200]
+        label = _identity_label().encode("utf-8")[:200].decode("utf-8", "ignore").encode("utf-8")
         self.socket.setsockopt(zmq.ROUTING_ID, label + b"\x00" + os.urandom(8))
         self.socket.connect("tcp://" + address)
         self.waiting = {}  # request number -> (deadline, raw)
@@ -457,7 +462,7 @@ class _Subscriber(_Endpoint):
 def _bind(sock, where, role):
     endpoint = "tcp://%s:%d" % (where.host, where.port)
     try:
-        sock.bind(endpoint)
+        _bind_retrying(sock, endpoint)
     except zmq.ZMQError as error:
         sock.close(0)
         for other in _endpoints.values():
@@ -483,6 +488,19 @@ def _bind(sock, where, role):
             log.debug("cannot also listen on 127.0.0.1:%d: %s", where.port, error)
 
 
+def _bind_retrying(sock, endpoint):
+    """Bind, allowing a moment for a socket this program has just closed on
+    the same port: ZeroMQ finishes closing in the background."""
+    deadline = time.monotonic() + (0.5 if _recently_closed else 0)
+    while True:
+        try:
+            return sock.bind(endpoint)
+        except zmq.ZMQError as error:
+            if error.errno != zmq.EADDRINUSE or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 # -- the endpoints this program has ------------------------------------------
 # Keyed by (role, address as the user wrote it) for bound sockets, and by
 # (role, "ip:port") for connected ones, so a socket is never taken for one
@@ -492,6 +510,7 @@ _endpoints = {}
 _postponed = []  # sends to names not found yet (events mode): _Postponed
 _tickers = []  # called by every pump(): see every_pump()
 _first = 0  # where pump() starts its round of the sockets
+_recently_closed = False  # close_all() ran: a bind may need a moment
 _checked_addresses = set()  # "ip:port" addresses sent to: each is its own answer
 
 
@@ -500,8 +519,12 @@ def _bound(cls, address):
     endpoint = _endpoints.get((cls.role, address))
     if endpoint is not None:
         return endpoint
-    if isinstance(address, str) and not addresses.is_address(address):
-        where = discovery.listen_address(address)
+    # A name, or the address advertise() returned for one: listen where
+    # that name is advertised (on every network, not just the one shown).
+    name = address if isinstance(address, str) and not addresses.is_address(address) \
+        else discovery.advertised_at(address)
+    if name is not None:
+        where = discovery.listen_address(name)
     else:
         where = addresses.for_listening(address)
     # The same socket may be asked for by name and by address.
@@ -750,15 +773,23 @@ def split_command(command, params=()):
     if params:
         return command, list(params)
     word, *rest = command.split()
-    return word, [_number_or_text(part) for part in rest]
+    return word, [number_or_text(part) for part in rest]
 
 
-def _number_or_text(text):
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def number_or_text(text):
+    """``"0.5"`` -> ``0.5``, ``"3"`` -> ``3``, ``"fast"`` -> ``"fast"``: how
+    command parameters typed as text become values. Only plain decimal
+    numbers count ("nan", "inf" and "1_000" stay text).
+
+    Example::
+
+        number_or_text("-2")     # -2
+    """
+    if _NUMBER.match(text):
+        return float(text) if any(c in text for c in ".eE") else int(text)
     return text
 
 
@@ -976,21 +1007,24 @@ def close_all():
 
         pgnet.close_all()
     """
+    global _recently_closed
     for endpoint in set(_endpoints.values()):
         endpoint.close()
+        _recently_closed = True
     _endpoints.clear()
     del _postponed[:]
 
 
-def _close_at_exit():
+def finish():
     """Close everything, then give queued messages (a last command sent
     just before the program ends) up to the sockets' linger time to leave.
-    pyzmq no longer ends its context at exit, so without this they could
-    be lost. In a thread, so a socket left open elsewhere cannot hang exit."""
+    Done for you at exit: pyzmq no longer ends its context then, so without
+    this they could be lost. In a thread, so a socket left open elsewhere
+    cannot hang the exit."""
     close_all()
     finisher = threading.Thread(target=_context().term, daemon=True)
     finisher.start()
     finisher.join(_LINGER_MS / 1000 + 0.5)
 
 
-atexit.register(_close_at_exit)
+atexit.register(finish)

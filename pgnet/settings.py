@@ -23,6 +23,11 @@ setting                   environment variable      meaning
                                                     means all of them
 ``max_message_bytes``     ``PGNET_MAX_MESSAGE``     the largest message sent or
                                                     accepted (default 16 MiB)
+``relay``                 ``PGNET_RELAY``           a computer running
+                                                    ``pgnet relay``, for networks
+                                                    that block broadcasts (such
+                                                    as ``"10.0.0.5"``); ``None``
+                                                    means no relay
 ========================  ========================  =============================
 
 The timing settings (``advert_interval_s``, ``advert_ttl_s``) rarely need
@@ -56,8 +61,14 @@ class Settings:
 
     def __init__(self):
         self.discovery_port = _env_int("PGNET_DISCOVERY_PORT", 46374)
+        if not 1024 <= self.discovery_port <= 65534:
+            raise ValueError(
+                "PGNET_DISCOVERY_PORT is %d; it must be from 1024 to 65534 "
+                "(the relay uses the port after it)." % self.discovery_port
+            )
         self.network = os.environ.get("PGNET_NETWORK", "").strip() or None
         self.max_message_bytes = _env_int("PGNET_MAX_MESSAGE", 16 * 1024 * 1024)
+        self.relay = os.environ.get("PGNET_RELAY", "").strip() or None
         self.advert_interval_s = 0.5
         self.advert_ttl_s = 2.0
 

@@ -106,7 +106,10 @@ def _packb(value):
 
 def _unpack_special(code, data):
     if code == TUPLE_EXT:
-        return tuple(_unpackb(data))
+        items = _unpackb(data)
+        if type(items) is not list:
+            raise ValueError("a tuple must hold an array")
+        return tuple(items)
     if code == BIG_INT_EXT:
         return int.from_bytes(data, "big", signed=True)
     raise ValueError("unknown extension type %d" % code)
