@@ -50,17 +50,27 @@ _GAME_NAMES = {
     "EVENTS_PER_FRAME", "pump", "watch", "reply_to",
 }
 
+# Two-player games (docs/two-player.md): loaded on first use, they need pygame.
+_TWO_PLAYER_NAMES = {
+    "two_player", "TwoPlayerGame", "Player",
+    "PLAYER_JOINED", "PLAYER_LEFT", "GAME_EVENT", "MOVE_MADE", "NEW_ROUND",
+}
+
 
 def __getattr__(name):
     if name in _GAME_NAMES:
         from . import game
 
         return getattr(game, name)
+    if name in _TWO_PLAYER_NAMES:
+        from . import twoplayer
+
+        return getattr(twoplayer, name)
     raise AttributeError("module 'pgnet' has no attribute %r" % name)
 
 
 def __dir__():
-    return sorted(set(globals()) | _GAME_NAMES)
+    return sorted(set(globals()) | _GAME_NAMES | _TWO_PLAYER_NAMES)
 
 
 _install_when_pgzero_runs()

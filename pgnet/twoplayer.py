@@ -1,0 +1,1151 @@
+"""Two-player games, one player per computer, in a few lines.
+
+::
+
+    import pgzrun
+    import pgnet
+
+    game = pgnet.two_player("pong")      # find a partner, or wait for one
+
+    def on_player_joined(player):
+        print(player.name, "joined: you are player", game.me.number)
+
+    def update():
+        game.my_state["y"] = paddle.y               # yours, sent for you
+        other.y = game.smooth("y")                  # theirs, moving smoothly
+
+    def draw():
+        screen.draw.text(game.status, (10, 10))     # "Waiting for a player..."
+
+    pgzrun.go()
+
+What pgnet does for you:
+
+* **Pairing.** :func:`two_player` finds a player waiting for the same game
+  and joins them, or waits to be joined, without ever stopping a frame. With
+  twenty players of the same game on one network, everyone ends up in
+  exactly one pair. A ``room`` (such as your class's name) keeps two classes
+  on one network apart; a ``partner`` name picks who you play with; a lobby
+  (``lobby=True``) lets the player choose from the list of who is waiting.
+* **Join and leave.** Your ``on_player_joined(player)`` and
+  ``on_player_left(player)`` hooks run when your partner arrives and when
+  they go: closed window, crash or pulled-out cable (noticed within about
+  two seconds). If they come back, ``on_player_joined`` runs again, with
+  ``player.resumed`` true when it is the same program carrying on.
+* **State.** Put what the other computer must see (your paddle, your
+  position) in ``game.my_state``; read theirs in ``game.partner_state``.
+  pgnet sends it 20 times a second and keeps only the newest.
+  ``game.smooth("x")`` makes their movement look continuous.
+* **Events and turns.** ``game.send_event("goal", score)`` is never lost or
+  reordered: the other side's ``on_game_event(name, data)`` runs once for
+  it. For turn-based games, ``game.move(cell)`` refuses a move out of turn,
+  and ``on_move(move, player)`` runs on *both* computers for every move.
+
+The player who accepted the pairing is the *host*, player 1: the one who
+decides shared things such as where the ball is and the score. The other is
+player 2, the *guest*. See ``docs/two-player.md`` for a step-by-step
+tutorial.
+"""
+
+import atexit
+import os
+import random
+import socket
+import statistics
+import time
+import traceback
+from collections import deque
+
+import pygame
+
+from . import addresses, discovery, messaging, wire
+from . import game as _game_layer
+from .errors import MessageError, PgnetError, log
+
+# -- settings -----------------------------------------------------------------
+
+#: How often ``my_state`` is sent, per second, unless ``two_player`` is told.
+SEND_RATE = 20
+#: How often each side says "I am still here", in seconds.
+HEARTBEAT_S = 0.25
+#: A partner not heard from for this long has left (closed, crashed, unplugged).
+PARTNER_TIMEOUT_S = 2.0
+#: How long to wait for an answer to a request to join a game.
+JOIN_TIMEOUT_S = 1.5
+#: Unacknowledged events and moves are sent again after this long.
+RESEND_S = 0.3
+#: While a partner is missing, the connection to them is renewed this often,
+#: so that when their cable is back they are heard from at once.
+RECONNECT_S = 1.0
+#: A partner missing for this long is forgotten (they can still join again).
+FORGET_S = 60.0
+
+_ID_LENGTH = 8
+_WAITING, _JOINING, _PLAYING = "waiting", "joining", "playing"
+
+# -- the hooks and their event types --------------------------------------------
+# In Pygame Zero, define the hooks. In a plain pygame loop (calling
+# pgnet.pump() each frame), look for these event types, for example:
+#
+#     if event.type == pgnet.PLAYER_JOINED:
+#         print(event.player.name, "joined")
+
+#: ``on_player_joined(player)``: your partner arrived (or came back).
+PLAYER_JOINED = _game_layer.register_hook("on_player_joined", ["player"])
+#: ``on_player_left(player)``: your partner left, crashed or lost the network.
+PLAYER_LEFT = _game_layer.register_hook("on_player_left", ["player"])
+#: ``on_game_event(name, data, player)``: your partner's ``send_event``.
+GAME_EVENT = _game_layer.register_hook("on_game_event", ["name", "data", "player"])
+#: ``on_move(move, player)``: a move was made, by you or your partner.
+MOVE_MADE = _game_layer.register_hook("on_move", ["move", "player"])
+#: ``on_new_round(round_number, first_player)``: a new round of turns began.
+NEW_ROUND = _game_layer.register_hook("on_new_round", ["round_number", "first_player"])
+
+
+def _new_id():
+    return os.urandom(_ID_LENGTH // 2).hex()
+
+
+def _is_id(value):
+    return (
+        isinstance(value, str) and len(value) == _ID_LENGTH
+        and all(c in "0123456789abcdef" for c in value)
+    )
+
+
+def _default_name():
+    name = os.environ.get("PGNET_PLAYER", "").strip()
+    return name or socket.gethostname() or "player"
+
+
+def _printable(text):
+    """``text`` fit for a lobby entry: no control characters, and nothing
+    that would make it look like an address."""
+    text = "".join(c if c.isprintable() else " " for c in str(text))
+    return text.replace(":", "-").replace("*", "-").strip()
+
+
+class Player:
+    """One player of a two-player game: you (``game.me``), your partner
+    (``game.partner`` and the ``player`` your hooks receive), or someone
+    waiting in the lobby (``game.lobby``).
+
+    ``number`` is 1 for the host and 2 for the guest (``None`` for someone
+    in the lobby), ``name`` the player's name, ``is_host`` True for player 1.
+    ``resumed`` is True in ``on_player_joined`` when the partner who left
+    came back (the same program, its game still going), False for a new
+    player or a restarted program.
+
+    Example::
+
+        def on_player_joined(player):
+            print("Player", player.number, "is", player.name)
+    """
+
+    def __init__(self, id, name, number=None, address=None):
+        self.id = id
+        self.name = name
+        self.number = number
+        self.address = address
+        self.resumed = False
+
+    @property
+    def is_host(self):
+        return self.number == 1
+
+    def __str__(self):
+        if self.number is None:
+            return self.name
+        return "player %d (%s)" % (self.number, self.name)
+
+    def __repr__(self):
+        return "<Player %s %r id=%s>" % (self.number, self.name, self.id)
+
+
+class _Session:
+    """What two paired players share: kept while the partner is missing, so
+    the game can carry on if they come back."""
+
+    def __init__(self, token, partner, my_number, address, now):
+        self.token = token
+        self.partner = partner
+        self.my_number = my_number
+        self.address = address  # where the partner listens
+        self.last_heard = now
+        self.lost_at = None
+        self.next_state = now
+        self.next_heartbeat = now
+        self.next_reconnect = now
+        self.heartbeat_seq = 0
+        self.echo_seq = 0
+        # state sync
+        self.state_seq = 0
+        self.partner_seq = 0
+        # reliable, ordered events and moves
+        self.out_seq = 0
+        self.unacked = {}  # seq -> [payload, when last sent]
+        self.in_next = 1
+        self.in_buffer = {}
+        # turns, as the game has seen them (see TwoPlayerGame._settle)
+        self.round = 1
+        self.first = 1
+        self.moves = 0
+        self.net_round = 1  # the round as the network has told us
+        self.pending = deque()  # (event, change): partner's, not seen yet
+
+    def whose_turn(self):
+        return self.first if self.moves % 2 == 0 else 3 - self.first
+
+
+class TwoPlayerGame:
+    """A two-player game on the network: made by :func:`two_player`.
+
+    What it tells you:
+
+    =======================  ================================================
+    ``status``               what is happening, to show on screen:
+                             "Waiting for a player...", "Playing with Ada"
+    ``paired``               True while you have a partner
+    ``me``, ``partner``      :class:`Player` objects (``partner`` is None
+                             until someone joins)
+    ``is_host``              True if you are player 1, the one who decides
+                             shared things (the ball, the score)
+    ``partner_state``        your partner's latest ``my_state`` (a dict)
+    ``ping_ms``              the round trip to your partner, in milliseconds
+    ``whose_turn``,          turn-based games: 1 or 2, and whether it is you
+    ``my_turn``
+    ``refused``              why the last ``move`` was refused, to show
+    ``lobby``                the players waiting for a partner
+    =======================  ================================================
+
+    What you do with it: set ``my_state``; call ``smooth``, ``send_event``,
+    ``move``, ``new_round``, ``join`` and ``leave``.
+
+    Example::
+
+        game = pgnet.two_player("pong")
+
+        def draw():
+            screen.draw.text(game.status, (10, 10))
+    """
+
+    def __init__(self, game_name, room=None, name=None, partner=None,
+                 lobby=False, send_rate=None):
+        self.game_name = _check_game_name(game_name)
+        if room is None:
+            room = os.environ.get("PGNET_ROOM", "")
+        self.room = _check_room(str(room).strip(), self.game_name)
+        #: You: ``game.me.number`` is your player number once paired.
+        self.me = Player(_new_id(), str(name).strip() if name else _default_name())
+        #: Your state: put in it what your partner must see, every frame.
+        self.my_state = {}
+        #: Your partner's latest state (empty until they send one).
+        self.partner_state = {}
+        #: Why the last :meth:`move` was refused ("" if it was not).
+        self.refused = ""
+        #: The time for a message to reach your partner and come back, in ms.
+        self.ping_ms = None
+        #: Bytes of game data sent to the partner so far (for the curious).
+        self.bytes_sent = 0
+        self.send_rate = send_rate or SEND_RATE
+        self.wanted = partner
+        self.lobby_mode = bool(lobby)
+        self._phase = _WAITING
+        self._session = None
+        self._lost = None  # the session of a partner who went missing
+        self._target = None  # (Player, address) we asked to join
+        self._join_deadline = 0.0
+        self._asked = {}  # id -> address of players we asked recently
+        self._choice = None  # who the player picked in the lobby
+        self._next_try = 0.0
+        self._snapshots = deque(maxlen=32)  # (partner's time, state)
+        self._offsets = deque(maxlen=40)
+        self._rtts = deque(maxlen=5)
+        self._bye_sent = {}  # token -> when (we answer strangers sparingly)
+        self._to_reconnect = set()
+        self._warned_state = False
+        self._closed = False
+
+        messaging.use_events()  # a game: sends must never wait
+        self._listener = messaging._bound(messaging._Listener, addresses.free_port())
+        self._listener.handler = self._on_arrival
+        #: Where this player listens for its partner, as "ip:port".
+        self.address = self._listener.address
+        self._lobby_name = _lobby_prefix(self.game_name, self.room) + self.me.id
+        display = _printable(self.me.name)
+        room_left = discovery.MAX_NAME_LENGTH - len(self._lobby_name) - 1
+        if display and room_left > 0:
+            self._lobby_name += " " + display[:room_left].strip()
+        self._advertised = False
+        self._advertise()
+        self._stop_ticker = messaging.every_pump(self._tick)
+        atexit.register(self._at_exit)
+
+    # -- what the game reads -----------------------------------------------------
+
+    @property
+    def paired(self):
+        """True while you have a partner to play with.
+
+        Example::
+
+            def update():
+                if not game.paired:
+                    return      # nothing moves until someone joins
+        """
+        return self._phase == _PLAYING
+
+    @property
+    def partner(self):
+        """Your partner (a :class:`Player`), or None before anyone joined.
+        While a partner who left may still come back, it is still them.
+
+        Example::
+
+            if game.partner:
+                screen.draw.text("Playing with " + game.partner.name, (10, 10))
+        """
+        session = self._session or self._lost
+        return session.partner if session else None
+
+    @property
+    def is_host(self):
+        """True if you are player 1: you decide shared things, such as
+        where the ball is and the score.
+
+        Example::
+
+            if game.is_host:
+                move_ball()
+        """
+        return self.me.number == 1
+
+    @property
+    def player_number(self):
+        """Your player number: 1 or 2 once paired (None before); the same
+        as ``game.me.number``.
+
+        Example::
+
+            my_paddle = paddles[game.player_number]
+        """
+        return self.me.number
+
+    @property
+    def status(self):
+        """What is going on, in words to put on the screen.
+
+        Example::
+
+            screen.draw.text(game.status, (10, 10))
+        """
+        if self._phase == _PLAYING:
+            return "Playing with %s: you are player %d" % (self.partner.name, self.me.number)
+        if self._lost is not None:
+            return "%s left: waiting for them to come back..." % self._lost.partner.name
+        if self._phase == _JOINING:
+            return "Joining %s..." % self._target[0].name
+        if self.lobby_mode:
+            return "Choose a player, or wait to be chosen..."
+        if self.wanted:
+            return "Waiting for %s..." % self.wanted
+        return "Waiting for a player..."
+
+    @property
+    def lobby(self):
+        """The players waiting for a partner in this game (and room), as a
+        list of :class:`Player`, sorted by name. You are not in it.
+
+        Example::
+
+            for i, player in enumerate(game.lobby):
+                screen.draw.text(player.name, (20, 40 + 30 * i))
+        """
+        return sorted(
+            (p for p, _ in self._waiting_players().values()),
+            key=lambda p: (p.name.lower(), p.id),
+        )
+
+    @property
+    def whose_turn(self):
+        """Turn-based games: the number (1 or 2) of the player whose turn it
+        is, or None before you have a partner. Player 1 starts.
+
+        Example::
+
+            screen.draw.text("Player %d's turn" % game.whose_turn, (10, 10))
+        """
+        session = self._settle()
+        return session.whose_turn() if session else None
+
+    @property
+    def my_turn(self):
+        """True if it is your turn (and your partner is here).
+
+        Example::
+
+            if game.my_turn:
+                screen.draw.text("Your turn", (10, 10))
+        """
+        return self.paired and self.whose_turn == self.me.number
+
+    @property
+    def round_number(self):
+        """Turn-based games: 1 for the first round, 2 after ``new_round()``...
+
+        Example::
+
+            screen.draw.text("Game %d" % game.round_number, (10, 10))
+        """
+        session = self._settle()
+        return session.round if session else 0
+
+    # -- what the game does ------------------------------------------------------
+
+    def smooth(self, key, default=0):
+        """Your partner's ``key`` (a number, or a tuple of numbers such as a
+        position), moving smoothly between the updates that arrive.
+
+        pgnet shows it about one update late, sliding between the last two
+        updates, so movement looks continuous although updates come only 20
+        times a second. Values that are not numbers are given as they are.
+
+        Example::
+
+            other_paddle.y = game.smooth("y", default=300)
+            ball.pos = game.smooth("ball", default=(400, 300))
+        """
+        updates = [(stamp, state[key]) for stamp, state in self._snapshots if key in state]
+        if not updates:
+            return self.partner_state.get(key, default)
+        # The partner's clock time to show: 1.5 of their update intervals
+        # behind the newest update, so there is (nearly) always a newer one.
+        stamps = [stamp for stamp, _ in self._snapshots][-9:]
+        gaps = [b - a for a, b in zip(stamps, stamps[1:]) if b > a]
+        interval = statistics.median(gaps) if gaps else 1.0 / self.send_rate
+        when = time.monotonic() - min(self._offsets) - 1.5 * min(max(interval, 0.005), 0.5)
+        if when >= updates[-1][0]:
+            return updates[-1][1]
+        if when <= updates[0][0]:
+            return updates[0][1]
+        for (older, before), (newer, after) in zip(updates[-2::-1], updates[::-1]):
+            if older <= when:
+                return _between(before, after, (when - older) / (newer - older))
+        return updates[0][1]
+
+    def send_event(self, name, data=None):
+        """Tell your partner that something happened: a goal, a message.
+
+        It arrives once, never lost and in the order you sent it, at your
+        partner's ``on_game_event(name, data, player)`` hook. ``data`` is
+        any value pgnet can send (numbers, text, lists, dicts...). Returns
+        False if you have no partner (nothing is sent). While a partner who
+        left may still come back, events wait for them.
+
+        Example::
+
+            game.send_event("goal", [score1, score2])
+
+            def on_game_event(name, data):
+                if name == "goal":
+                    score[0], score[1] = data
+        """
+        if not isinstance(name, str):
+            raise MessageError("An event's name is text, like 'goal', not %r." % (name,))
+        wire.encode(data)  # a mistake in the data is raised here, not later
+        session = self._session or self._lost
+        if session is None:
+            return False
+        self._send_reliable(session, ["event", name, data])
+        return True
+
+    def move(self, move=None):
+        """Make a move in a turn-based game, such as the cell clicked.
+
+        If it is your turn, the move is sent to your partner, the turn
+        passes to them, ``on_move(move, player)`` runs on both computers
+        (yours at once, theirs when it arrives) and ``move()`` returns True.
+
+        If it is not your turn (or you have no partner), nothing happens:
+        it returns False and ``game.refused`` says why, in words to show
+        the player, such as "Not your turn: wait for player 2 (Ada) to play."
+
+        Example::
+
+            def on_mouse_down(pos):
+                global message
+                if not game.move(cell_at(pos)):
+                    message = game.refused      # draw() shows it
+
+            def on_move(move, player):
+                board[move] = "X" if player.number == 1 else "O"
+        """
+        wire.encode(move)
+        self._settle()
+        session = self._session
+        if session is None:
+            if self._lost is not None:
+                self.refused = "%s has left: wait for them to come back." % self._lost.partner.name
+            else:
+                self.refused = "No partner yet: wait for a player to join."
+            return False
+        turn = session.whose_turn()
+        if turn != self.me.number:
+            self.refused = "Not your turn: wait for %s to play." % session.partner
+            return False
+        self.refused = ""
+        session.moves += 1
+        self._send_reliable(session, ["move", session.round, move])
+        _post(MOVE_MADE, move=move, player=self.me)
+        return True
+
+    def new_round(self, first_player=None):
+        """Start a new round of turns: a new game of tic-tac-toe, say.
+
+        ``on_new_round(round_number, first_player)`` runs on both computers,
+        where you clear the board. ``first_player`` (1 or 2) starts; if you
+        leave it out, the player who did not start the last round starts.
+        The host starts the round; when the guest calls ``new_round()``,
+        the host is asked and starts it. Calling it on both computers at once
+        starts one round, not two. Returns False if you have no partner.
+
+        Example::
+
+            def on_key_down(key):
+                if key == keys.SPACE and game_over:
+                    game.new_round()
+
+            def on_new_round():
+                board.clear()
+        """
+        if first_player not in (None, 1, 2):
+            raise ValueError("first_player is 1 or 2 (or leave it out), not %r." % (first_player,))
+        self._settle()
+        session = self._session
+        if session is None:
+            return False
+        if self.is_host:
+            self._start_round(session, first_player)
+        else:
+            self._send_reliable(session, ["round?", session.round, first_player])
+        return True
+
+    def join(self, player):
+        """Ask to play with ``player``: one of ``game.lobby``, or a name.
+
+        Returns True if the request is on its way (``on_player_joined``
+        runs if they accept), False if you already have a partner or nobody
+        of that name is waiting.
+
+        Example::
+
+            def on_mouse_down(pos):
+                for i, player in enumerate(game.lobby):
+                    if 40 + 30 * i < pos[1] < 70 + 30 * i:
+                        game.join(player)
+        """
+        if self._session is not None:
+            return False
+        waiting = self._waiting_players()
+        if isinstance(player, Player):
+            chosen = player.id if player.id in waiting else None
+        else:
+            chosen = next(
+                (i for i, (p, _) in waiting.items() if _same_player(p, player)), None
+            )
+        if chosen is None:
+            return False
+        self._choice = chosen
+        self._next_try = 0.0
+        return True
+
+    def leave(self):
+        """Stop playing: your partner's ``on_player_left`` runs at once, and
+        you leave the lobby. (Closing the window does this for you.)
+
+        Example::
+
+            game.leave()
+        """
+        if self._closed:
+            return
+        self._say_goodbye()
+        self._closed = True
+        self._stop_ticker()
+        self._unadvertise()
+        messaging._forget(self._listener, 0)
+        for session in (self._session, self._lost):
+            if session is not None:
+                _reconnect(session.address)  # closes it; the goodbye still goes
+
+    def __repr__(self):
+        return "<TwoPlayerGame %r room=%r %s>" % (self.game_name, self.room, self.status)
+
+    # -- the lobby ---------------------------------------------------------------
+
+    def _advertise(self):
+        if not self._advertised and not self._closed:
+            discovery.advertise(self._lobby_name, self._listener.port)
+            self._advertised = True
+
+    def _unadvertise(self):
+        if self._advertised:
+            self._advertised = False
+            discovery.unadvertise(self._lobby_name)
+
+    def _waiting_players(self):
+        """id -> (Player, address) for everyone waiting in this game and room."""
+        prefix = _lobby_prefix(self.game_name, self.room)
+        found = {}
+        for service in discovery.beacon().services():
+            entry = _parse_lobby_name(service.name, prefix)
+            if entry is not None and entry[0] != self.me.id:
+                found[entry[0]] = (Player(entry[0], entry[1]), service.address)
+        return found
+
+    def _wants(self, player_id, player_name):
+        """In named-partner mode, is this the partner asked for?"""
+        if not self.wanted:
+            return True
+        return _same_player(Player(player_id, player_name), self.wanted)
+
+    # -- the per-frame work --------------------------------------------------------
+
+    def _tick(self, now):
+        # Runs at every pgnet pump, several times a frame: rate-limited by time.
+        if self._closed:
+            return
+        try:
+            for address in self._to_reconnect:
+                _reconnect(address)
+            self._to_reconnect.clear()
+            self._settle()
+            session = self._session
+            if session is not None:
+                if now - session.last_heard > PARTNER_TIMEOUT_S:
+                    self._partner_missing(session, now)
+                else:
+                    self._keep_playing(session, now)
+            if self._lost is not None and self._session is None:
+                self._call_missing_partner(self._lost, now)
+            if self._phase == _JOINING and now > self._join_deadline:
+                self._phase = _WAITING
+                self._next_try = now + random.uniform(0.0, 0.1)
+            if self._phase == _WAITING and now >= self._next_try:
+                self._next_try = now + 0.05
+                self._look_for_partner(now)
+        except Exception:
+            log.error("pgnet two-player: error (the game goes on):\n%s", traceback.format_exc())
+
+    def _keep_playing(self, session, now):
+        if now >= session.next_state:
+            session.next_state = max(session.next_state + 1.0 / self.send_rate, now)
+            self._send_state(session, now)
+        if now >= session.next_heartbeat:
+            self._heartbeat(session, now)
+        for seq, item in session.unacked.items():
+            if now - item[1] >= RESEND_S:
+                item[1] = now
+                self._send(session.address, "R", session.token, seq, item[0])
+
+    def _heartbeat(self, session, now):
+        session.next_heartbeat = now + HEARTBEAT_S
+        session.heartbeat_seq += 1
+        self._send(
+            session.address, "HB", session.token, self.me.id, self.address,
+            session.heartbeat_seq, now, session.in_next - 1,
+        )
+
+    def _send_state(self, session, now):
+        session.state_seq += 1
+        try:
+            self._send(session.address, "S", session.token, session.state_seq, now, self.my_state)
+        except MessageError as error:
+            session.state_seq -= 1
+            if not self._warned_state:
+                self._warned_state = True
+                log.warning("game.my_state cannot be sent: %s", error)
+
+    def _call_missing_partner(self, session, now):
+        """Keep calling a partner who went missing, so they can resume."""
+        if now - session.lost_at > FORGET_S:
+            self._forget_lost()
+            return
+        if now >= session.next_reconnect:
+            # A fresh connection: an old one may be stuck retrying slowly.
+            session.next_reconnect = now + RECONNECT_S
+            _reconnect(session.address)
+        if now >= session.next_heartbeat:
+            self._heartbeat(session, now)
+
+    def _look_for_partner(self, now):
+        waiting = self._waiting_players()
+        if self._choice is not None:
+            if self._choice in waiting:
+                self._ask_to_join(waiting[self._choice], now)
+            else:
+                self._choice = None  # they left, or found someone else
+            return
+        if self.lobby_mode:
+            return  # the player chooses; meanwhile we can be chosen
+        if self.wanted:
+            # A named partner: ask them, whoever has the smaller id.
+            wanted = [e for i, e in waiting.items() if self._wants(i, e[0].name)]
+            if wanted:
+                self._ask_to_join(min(wanted, key=lambda e: e[0].id), now)
+            return
+        # The tie-break that always settles: ask the smallest id below ours.
+        # The smallest waiting id never asks, so it accepts the first request.
+        smaller = [e for i, e in waiting.items() if i < self.me.id]
+        if smaller:
+            self._ask_to_join(min(smaller, key=lambda e: e[0].id), now)
+
+    def _ask_to_join(self, entry, now):
+        player, address = entry
+        self._phase = _JOINING
+        self._target = entry
+        self._join_deadline = now + JOIN_TIMEOUT_S
+        self._asked[player.id] = address
+        resume = self._lost.token if self._lost and self._lost.partner.id == player.id else ""
+        self._send(
+            address, "JOIN", self.me.id, self.me.name, self._lobby_name, self.address,
+            self.game_name, self.room, resume,
+        )
+
+    # -- sessions ------------------------------------------------------------------
+
+    def _begin(self, session, resumed, now):
+        """Start playing in ``session`` (new, or a lost one resumed)."""
+        if self._lost is not None and self._lost is not session:
+            self._forget_lost()
+        self._lost = None
+        self._session = session
+        self._phase = _PLAYING
+        self._target = None
+        self._choice = None
+        self._asked.clear()
+        session.last_heard = now
+        session.lost_at = None
+        session.next_heartbeat = session.next_state = now
+        self.me.number = session.my_number
+        partner = session.partner
+        partner.number = 3 - session.my_number
+        partner.resumed = resumed
+        if not resumed:
+            self.partner_state = {}
+            self._snapshots.clear()
+            self._offsets.clear()
+            self._rtts.clear()
+            self.ping_ms = None
+        for item in session.unacked.values():
+            item[1] = 0.0  # resend at once
+        self._unadvertise()
+        _post(PLAYER_JOINED, player=partner)
+
+    def _partner_missing(self, session, now):
+        """No news from the partner for too long: they have left, for now."""
+        self._session = None
+        self._lost = session
+        session.lost_at = now
+        session.next_reconnect = now
+        self._phase = _WAITING
+        self._next_try = now
+        self._advertise()
+        _post(PLAYER_LEFT, player=session.partner)
+
+    def _partner_gone(self, session):
+        """The partner said goodbye (or is playing with someone else)."""
+        self._session = None
+        self.me.number = None
+        self._phase = _WAITING
+        self._next_try = 0.0
+        self._to_reconnect.add(session.address)  # drops what was queued for them
+        self._advertise()
+        _post(PLAYER_LEFT, player=session.partner)
+
+    def _forget_lost(self):
+        session, self._lost = self._lost, None
+        if self._session is None:
+            self.me.number = None
+        if session is not None:
+            self._send(session.address, "BYE", session.token, self.me.id)
+            self._to_reconnect.add(session.address)
+
+    def _session_for(self, token, now):
+        """The session ``token`` belongs to, resuming it if it was lost."""
+        if self._session is not None and self._session.token == token:
+            self._session.last_heard = now
+            return self._session
+        if self._lost is not None and self._lost.token == token:
+            self._begin(self._lost, True, now)
+            return self._session
+        return None
+
+    # -- what arrives ------------------------------------------------------------------
+
+    def _on_arrival(self, arrival):
+        if arrival.kind != "command":
+            return
+        word, params = arrival.data
+        handler = getattr(self, "_on_" + word, None)
+        if handler is None or self._closed:
+            return
+        if word not in ("S", "HB", "ECHO", "ACK", "R"):
+            log.debug("two-player %s (%s) got %s %r", self.me.id, self._phase, word, params)
+        try:
+            handler(time.monotonic(), *params)
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
+            log.debug("pgnet two-player: ignored a malformed %s: %s", word, error)
+        except Exception:
+            log.error("pgnet two-player: error (the game goes on):\n%s", traceback.format_exc())
+
+    def _on_JOIN(self, now, their_id, their_name, lobby_name, their_address,
+                 game_name, room, resume=""):
+        if not _is_id(their_id) or not isinstance(their_name, str):
+            return
+        address = None
+        if isinstance(lobby_name, str):
+            try:
+                address = discovery.beacon().lookup(lobby_name)
+            except Exception:
+                address = None
+        address = address or addresses.for_connecting(their_address)
+        if game_name != self.game_name or room != self.room:
+            self._send(address, "REJECT", self.me.id, "another game")
+            return
+        session = self._session
+        if session is not None:
+            if session.partner.id == their_id and resume == session.token:
+                # They lost us for a moment; we never lost them.
+                session.last_heard = now
+                session.address = address
+                self._accept(session, address, resumed=True)
+            else:
+                self._send(address, "REJECT", self.me.id, "already playing")
+            return
+        if self._phase == _JOINING:
+            target = self._target[0]
+            # Two players asking each other at once: the smaller id accepts.
+            if not (target.id == their_id and self.me.id < their_id):
+                self._send(address, "REJECT", self.me.id, "busy")
+                return
+        if not self._wants(their_id, their_name) or (
+            self._choice is not None and self._choice != their_id
+        ):
+            self._send(address, "REJECT", self.me.id, "waiting for someone else")
+            return
+        lost = self._lost
+        if lost is not None and lost.partner.id == their_id and resume == lost.token:
+            lost.address = address
+            self._begin(lost, True, now)
+            self._accept(lost, address, resumed=True)
+            return
+        partner = Player(their_id, their_name, address=address)
+        session = _Session(_new_id() + _new_id(), partner, 1, address, now)
+        self._begin(session, False, now)
+        self._accept(session, address, resumed=False)
+
+    def _accept(self, session, address, resumed):
+        self._send(
+            address, "ACCEPT", self.me.id, self.me.name, session.token,
+            3 - session.my_number, resumed,
+        )
+
+    def _on_ACCEPT(self, now, their_id, their_name, token, your_number, resumed):
+        if not _is_id(their_id) or your_number not in (1, 2) or not isinstance(token, str):
+            return
+        session = self._session
+        address = self._asked.get(their_id)
+        if session is not None:
+            if session.partner.id == their_id and session.token == token:
+                return  # a repeat
+            if address:
+                self._send(address, "BYE", token, self.me.id)  # we are taken
+            return
+        lost = self._lost
+        if lost is not None and lost.partner.id == their_id:
+            address = address or lost.address
+            if lost.token == token:
+                lost.address = address
+                self._begin(lost, True, now)
+                return
+        if address is None:
+            return  # never asked them
+        partner = Player(their_id, their_name, address=address)
+        self._begin(_Session(token, partner, your_number, address, now), False, now)
+
+    def _on_REJECT(self, now, their_id, reason=""):
+        if self._phase == _JOINING and self._target[0].id == their_id:
+            self._phase = _WAITING
+            self._asked.pop(their_id, None)
+            self._next_try = now + random.uniform(0.02, 0.15)
+
+    def _on_HB(self, now, token, their_id, their_address, seq, stamp, ack):
+        session = self._session_for(token, now)
+        if session is None:
+            # A stranger thinks it is playing with us: tell it, now and then.
+            if now - self._bye_sent.get(token, -10.0) > 1.0 and len(self._bye_sent) < 1000:
+                self._bye_sent[token] = now
+                self._send(addresses.for_connecting(their_address), "BYE", token, self.me.id)
+            return
+        self._send(session.address, "ECHO", token, seq, stamp)
+        self._acknowledged(session, ack)
+
+    def _on_ECHO(self, now, token, seq, stamp):
+        session = self._session_for(token, now)
+        if session is None or seq <= session.echo_seq:
+            return
+        session.echo_seq = seq
+        rtt = now - float(stamp)
+        if 0 <= rtt < PARTNER_TIMEOUT_S:
+            self._rtts.append(rtt)
+            self.ping_ms = round(statistics.median(self._rtts) * 1000, 1)
+
+    def _on_S(self, now, token, seq, stamp, state):
+        session = self._session_for(token, now)
+        if session is None or not isinstance(state, dict):
+            return
+        if seq <= session.partner_seq:
+            return  # stale or a duplicate: we have newer
+        session.partner_seq = seq
+        self.partner_state = state
+        self._snapshots.append((float(stamp), state))
+        self._offsets.append(now - float(stamp))
+
+    def _on_R(self, now, token, seq, payload):
+        session = self._session_for(token, now)
+        if session is None or type(seq) is not int:
+            return
+        if seq >= session.in_next and len(session.in_buffer) < 10000:
+            session.in_buffer[seq] = payload
+        while session.in_next in session.in_buffer:
+            self._deliver(session, session.in_buffer.pop(session.in_next))
+            session.in_next += 1
+        self._send(session.address, "ACK", token, session.in_next - 1)
+
+    def _on_ACK(self, now, token, ack):
+        session = self._session_for(token, now)
+        if session is not None:
+            self._acknowledged(session, ack)
+
+    def _on_BYE(self, now, token, their_id):
+        if self._session is not None and self._session.token == token:
+            self._partner_gone(self._session)
+        elif self._lost is not None and self._lost.token == token:
+            self._to_reconnect.add(self._lost.address)
+            self._lost = None
+            self.me.number = None
+
+    # -- reliable, ordered delivery ------------------------------------------------------
+
+    def _send_reliable(self, session, payload):
+        session.out_seq += 1
+        session.unacked[session.out_seq] = [payload, time.monotonic()]
+        if session is self._session:
+            self._send(session.address, "R", session.token, session.out_seq, payload)
+
+    def _acknowledged(self, session, ack):
+        if type(ack) is int:
+            for seq in [s for s in session.unacked if s <= ack]:
+                del session.unacked[seq]
+
+    def _deliver(self, session, payload):
+        kind = payload[0]
+        if kind == "event":
+            _post(GAME_EVENT, name=payload[1], data=payload[2], player=session.partner)
+        elif kind == "move":
+            if payload[1] == session.net_round:  # else from a round now over
+                event = _post(MOVE_MADE, move=payload[2], player=session.partner)
+                session.pending.append((event, lambda: _count_move(session)))
+        elif kind == "round":
+            number, first = payload[1], payload[2]
+            session.net_round = number
+            event = _post(NEW_ROUND, round_number=number, first_player=first)
+            session.pending.append((event, lambda: _set_round(session, number, first)))
+        elif kind == "round?":
+            if self.is_host and payload[1] == session.net_round:
+                self._start_round(session, payload[2])
+
+    def _start_round(self, session, first_player):
+        first = first_player or 3 - session.first
+        session.net_round += 1
+        _set_round(session, session.net_round, first)
+        self._send_reliable(session, ["round", session.round, session.first])
+        _post(NEW_ROUND, round_number=session.round, first_player=session.first)
+
+    def _settle(self):
+        """Apply the partner's moves and new rounds that the game has now
+        been told of, and return the session (or None).
+
+        The turn changes when the game sees the move (its ``on_move`` runs),
+        not when the move arrives a little earlier: so code in ``update()``
+        never finds it is its turn while its board still lacks the
+        partner's last move."""
+        session = self._session or self._lost
+        if session is not None:
+            while session.pending and not _still_queued(session.pending[0][0]):
+                session.pending.popleft()[1]()
+        return session
+
+    # -- sending ------------------------------------------------------------------------
+
+    def _send(self, address, word, *params):
+        if address is None:
+            return
+        if word not in ("S", "HB", "ECHO", "ACK", "R"):
+            log.debug("two-player %s (%s) sends %s to %s %r", self.me.id, self._phase, word, address, params)
+        body = wire.encode([word, list(params)])
+        sender = messaging._connected(messaging._Sender, address, 0)
+        if sender is not None and sender.send(messaging.COMMAND, body) is not None:
+            self.bytes_sent += len(body)
+
+    def _say_goodbye(self):
+        for session in (self._session, self._lost):
+            if session is not None:
+                self._send(session.address, "BYE", session.token, self.me.id)
+
+    def _at_exit(self):
+        if not self._closed:
+            try:
+                self._say_goodbye()
+            except Exception:
+                pass
+
+
+def two_player(game_name, room=None, name=None, partner=None, lobby=False, send_rate=None):
+    """Make your game two-player: find a partner on the network, or wait.
+
+    Returns a :class:`TwoPlayerGame` at once; the pairing happens while
+    your game runs. Define ``on_player_joined(player)`` to know when your
+    partner arrives.
+
+    * ``game_name``: the game, such as ``"pong"``: you are paired with
+      someone playing the game of that name.
+    * ``room``: keeps groups apart, such as two classes on one network (only
+      players in the same room are paired). If left out, the environment
+      variable ``PGNET_ROOM`` is used, or no room.
+    * ``name``: your name, shown to others in the lobby (if left out: the
+      environment variable ``PGNET_PLAYER``, or the computer's name).
+    * ``partner``: only play with the player of this name.
+    * ``lobby``: True to choose your partner yourself from ``game.lobby``
+      with ``game.join(player)``, instead of taking the first one waiting.
+    * ``send_rate``: how many times a second ``my_state`` is sent (20).
+
+    Example::
+
+        game = pgnet.two_player("pong")                 # anyone
+        game = pgnet.two_player("pong", room="5B")      # my class only
+        game = pgnet.two_player("pong", partner="Ada")  # Ada only
+    """
+    return TwoPlayerGame(game_name, room, name, partner, lobby, send_rate)
+
+
+# -- helpers --------------------------------------------------------------------------
+
+def _post(event_type, **attributes):
+    event = pygame.event.Event(event_type, **attributes)
+    _game_layer.queue_event(event)
+    return event
+
+
+def _still_queued(event):
+    """Has the game not been handed ``event`` yet?"""
+    if any(queued is event for queued in _game_layer._backlog):
+        return True
+    try:
+        return pygame.event.peek(event.type, pump=False)
+    except pygame.error:  # no display: nothing can be in pygame's queue
+        return False
+
+
+def _count_move(session):
+    session.moves += 1
+
+
+def _set_round(session, number, first):
+    session.round, session.first, session.moves = number, first, 0
+
+
+def _reconnect(address):
+    """Close our connection to ``address``: the next send opens a fresh one.
+    What is queued on it gets a moment to go, then is dropped. Only between
+    pumps (pump() may be looking at the connection)."""
+    if address is None:
+        return
+    endpoint = messaging._endpoints.get((messaging._Sender.role, address))
+    if endpoint is not None:
+        messaging._forget(endpoint, 200)
+
+
+def _same_player(player, wanted):
+    """Does ``wanted`` (a name, an id, or a Player) mean ``player``?"""
+    if isinstance(wanted, Player):
+        return wanted.id == player.id
+    wanted = str(wanted).strip()
+    return wanted == player.id or wanted.lower() == player.name.lower() or (
+        _printable(wanted).lower() == player.name.lower()
+    )
+
+
+def _between(a, b, fraction):
+    """The value ``fraction`` of the way from ``a`` to ``b``."""
+    if _is_number(a) and _is_number(b):
+        return a + (b - a) * fraction
+    if (
+        isinstance(a, (list, tuple)) and isinstance(b, (list, tuple))
+        and len(a) == len(b) and all(map(_is_number, a)) and all(map(_is_number, b))
+    ):
+        return tuple(x + (y - x) * fraction for x, y in zip(a, b))
+    return a if fraction < 1 else b
+
+
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _lobby_prefix(game_name, room):
+    return game_name + ("@" + room if room else "") + "#"
+
+
+def _parse_lobby_name(name, prefix):
+    """``(id, player name)`` from a lobby entry, or None if it is not one."""
+    if not name.startswith(prefix):
+        return None
+    rest = name[len(prefix):]
+    player_id, tail = rest[:_ID_LENGTH], rest[_ID_LENGTH:]
+    if not _is_id(player_id) or (tail and not tail.startswith(" ")):
+        return None
+    return player_id, tail.strip() or player_id
+
+
+def _check_game_name(game_name):
+    if not isinstance(game_name, str) or not game_name.strip():
+        raise PgnetError(
+            "two_player() needs the game's name, such as two_player('pong'), "
+            "not %r." % (game_name,)
+        )
+    game_name = game_name.strip()
+    bad = [c for c in "@#:*" if c in game_name]
+    if bad or not game_name.isprintable():
+        raise PgnetError(
+            "The game name %r cannot contain %s. Use letters, digits and "
+            "spaces, like 'pong' or 'tic tac toe'."
+            % (game_name, " or ".join(repr(c) for c in bad) or "control characters")
+        )
+    return game_name
+
+
+def _check_room(room, game_name):
+    bad = [c for c in "#:*" if c in room]
+    if bad or not room.isprintable():
+        raise PgnetError(
+            "The room name %r cannot contain %s. Use letters, digits and "
+            "spaces, like '5B'." % (room, " or ".join(repr(c) for c in bad) or "control characters")
+        )
+    longest = discovery.MAX_NAME_LENGTH - _ID_LENGTH - 2
+    if len(game_name) + len(room) > longest:
+        raise PgnetError(
+            "The game name and room together are too long (%d characters; "
+            "the limit is %d). Choose shorter ones." % (len(game_name) + len(room), longest)
+        )
+    return room
