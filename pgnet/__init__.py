@@ -1,7 +1,7 @@
 """pgnet: networking for Pygame Zero, pygame and plain Python, made simple.
 
 Programs find each other by name, with no IP addresses to type, and send
-each other messages, commands and news::
+each other messages, commands and news:
 
     import pgnet
     pgnet.advertise("robot")                       # in one program

@@ -1,4 +1,4 @@
-"""``python -m pgnet`` (and the ``pgnet`` command): see :mod:`pgnet.cli`."""
+"""``python -m pgnet`` (and the ``pgnet`` command): see ``pgnet.cli``."""
 
 import sys
 

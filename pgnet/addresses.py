@@ -6,7 +6,7 @@ Everywhere pgnet takes an address you may write:
 you write              pgnet understands
 =====================  ==================================================
 ``"pong"``             a service *name*, found on the network (see
-                       :func:`pgnet.discover`)
+                       ``pgnet.discover``)
 ``"192.168.1.5:5000"`` that computer, that port
 ``"robot.local:5000"`` a host name and port
 ``5000`` or ``"5000"`` that port on this computer
@@ -26,7 +26,7 @@ A computer can have several addresses: Wi-Fi, a cable, a VPN, a virtual
 machine's network. Unless told otherwise, a listening program accepts
 connections on *all* of them, and the others reach it on whichever address
 their discovery packets arrived from, so the right one is used without anyone
-choosing. The address pgnet *shows* you (the value :func:`pgnet.advertise`
+choosing. The address pgnet *shows* you (the value ``pgnet.advertise``
 returns) is, in this order of preference: the one your computer uses to reach
 the wider network; an address on a private network (``192.168.*``, ``10.*``,
 ``172.16.*`` to ``172.31.*``) of a real, not virtual, network card; any other
@@ -73,9 +73,9 @@ ListenAddress = namedtuple("ListenAddress", "host port shown")
 
 
 def networks():
-    """This computer's IPv4 addresses, as a list of :data:`Network`.
+    """This computer's IPv4 addresses, as a list of ``Network``.
 
-    Example::
+    Example:
 
         for network in pgnet.addresses.networks():
             print(network.interface, network.ip)
@@ -146,9 +146,9 @@ def best_ip(pattern=None):
     """The address pgnet shows for this computer (see the module's notes).
 
     ``pattern`` is a wildcard such as ``"192.168.*"``; with one, the address
-    must match it, or :class:`AddressError` says which addresses there are.
+    must match it, or ``AddressError`` says which addresses there are.
 
-    Example::
+    Example:
 
         pgnet.addresses.best_ip()            # '192.168.1.23'
         pgnet.addresses.best_ip("10.*")      # '10.0.0.7'
@@ -182,7 +182,7 @@ def free_port(host=""):
 
     The operating system picks it, so it really is free.
 
-    Example::
+    Example:
 
         port = pgnet.addresses.free_port()
     """
@@ -205,7 +205,7 @@ def _port(text, original):
 def is_address(text):
     """True if ``text`` is an address, False if it is a service name.
 
-    Example::
+    Example:
 
         is_address("10.0.0.5:4000")   # True
         is_address("pong")            # False
@@ -251,7 +251,7 @@ def for_connecting(address):
 
     A bare port means this computer; a host name is looked up.
 
-    Example::
+    Example:
 
         for_connecting(5000)                 # '127.0.0.1:5000'
         for_connecting("robot.local:5000")   # '192.168.1.40:5000'
@@ -282,10 +282,10 @@ def for_connecting(address):
 
 
 def for_listening(address=None):
-    """Where to listen, as a :data:`ListenAddress`, for ``address`` in any
+    """Where to listen, as a ``ListenAddress``, for ``address`` in any
     form the module's table gives (``None`` means: any free port).
 
-    Example::
+    Example:
 
         for_listening("192.168.*")   # ListenAddress('192.168.1.5', 40123, ...)
     """

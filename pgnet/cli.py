@@ -1,6 +1,6 @@
 """The ``pgnet`` command: a teacher's toolkit for the classroom network.
 
-Run ``pgnet --help`` (or ``python -m pgnet --help``) to see every command::
+Run ``pgnet --help`` (or ``python -m pgnet --help``) to see every command:
 
     pgnet list                      # what is running on the network, and where
     pgnet list --watch              # ... live, as programs start and stop
@@ -169,7 +169,7 @@ def parse_value(text):
     ``{'x': 1}``, ``'quoted text'``, ``True``, ``None``), otherwise the
     text itself. Never ``eval``: nothing typed can run code.
 
-    Example::
+    Example:
 
         parse_value("[1, 2]")   # [1, 2]
         parse_value("hello")    # 'hello'

@@ -12,12 +12,12 @@ A program that stops says *bye*; one that crashes simply stops sending
 adverts, and the others forget it ``settings.advert_ttl_s`` seconds later.
 Each program is a full peer: no program's exit can lose another's adverts.
 
-Example, in one program::
+Example, in one program:
 
     import pgnet
     address = pgnet.advertise("robot")   # returns at once
 
-and in another, on the same computer or anywhere on the network::
+and in another, on the same computer or anywhere on the network:
 
     import pgnet
     robot = pgnet.discover("robot")      # '192.168.1.40:53121'
@@ -47,14 +47,14 @@ _CHANGE_LOG_LENGTH = 10000
 #: A change seen on the network: ``kind`` is ``"found"`` or ``"lost"``.
 Change = namedtuple("Change", "kind name address")
 
-#: A service on the network, as :func:`discover_all` and ``pgnet list`` show it.
+#: A service on the network, as ``discover_all`` and ``pgnet list`` show it.
 Service = namedtuple("Service", "name address machine instance")
 
 
 def check_name(name):
-    """Raise :class:`ServiceNameError` unless ``name`` can be advertised.
+    """Raise ``ServiceNameError`` unless ``name`` can be advertised.
 
-    Example::
+    Example:
 
         check_name("Ada's pong")   # fine
         check_name("")             # ServiceNameError
@@ -112,7 +112,7 @@ class _Remote:
 class Beacon:
     """One program's discovery peer: a UDP socket and a background thread.
 
-    There is one per program (see :func:`beacon`); you do not normally make
+    There is one per program (see ``beacon``); you do not normally make
     one yourself.
     """
 
@@ -478,7 +478,7 @@ _beacon_lock = threading.Lock()
 
 
 def beacon():
-    """This program's :class:`Beacon`, started on first use."""
+    """This program's ``Beacon``, started on first use."""
     global _beacon
     with _beacon_lock:
         if _beacon is None or _beacon._stopping.is_set():
@@ -507,12 +507,12 @@ def _install_sigterm_handler():
 def advertise(name, address=None):
     """Tell the network that this program is ``name``; return its address.
 
-    ``address`` is where to listen (see :mod:`pgnet.addresses`): leave it out
+    ``address`` is where to listen (see ``pgnet.addresses``): leave it out
     and pgnet picks this computer's address and a free port. Returns at once,
     with the address as text. Advertising a name you already advertise,
     without giving a new address, returns the same address.
 
-    Example::
+    Example:
 
         address = pgnet.advertise("pong")
         print("Listening at", address)
@@ -532,7 +532,7 @@ def advertise(name, address=None):
 
 def listen_address(name):
     """Where this program listens for ``name`` (advertising it if needed),
-    as a :data:`pgnet.addresses.ListenAddress`."""
+    as a ``pgnet.addresses.ListenAddress``."""
     address = advertise(name)
     with beacon()._lock:
         port, host, _ = beacon().local[name]
@@ -541,7 +541,7 @@ def listen_address(name):
 
 def advertised_at(address):
     """The name this program advertises at ``address`` (text as
-    :func:`advertise` returned it), or None."""
+    ``advertise`` returned it), or None."""
     if _beacon is None or not isinstance(address, str):
         return None
     host, _, port = address.strip().rpartition(":")
@@ -555,7 +555,7 @@ def advertised_at(address):
 def unadvertise(name):
     """Stop advertising ``name``; the others forget it within milliseconds.
 
-    Example::
+    Example:
 
         pgnet.unadvertise("pong")
     """
@@ -571,7 +571,7 @@ def discover(name, wait_for_s=5.0):
     what is already known). A program already running is found in a few
     milliseconds. If nothing answers in time, pgnet warns and returns None.
 
-    Example::
+    Example:
 
         robot = pgnet.discover("robot")
         if robot:
@@ -606,7 +606,7 @@ def known_address(name):
 def discover_all():
     """Every service on the network: a list of ``(name, address)`` pairs.
 
-    Example::
+    Example:
 
         for name, address in pgnet.discover_all():
             print(name, "is at", address)

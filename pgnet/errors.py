@@ -9,10 +9,10 @@ pgnet follows one rule for mistakes:
   an address, data that cannot be sent), raises one of the exceptions below.
   Each message says what to do about it.
 
-Every network mistake pgnet raises is a :class:`PgnetError`, so one
+Every network mistake pgnet raises is a ``PgnetError``, so one
 ``except pgnet.PgnetError:`` catches them all (a plain Python mistake, such
 as a negative time limit, raises Python's usual ``ValueError`` or
-``TypeError``)::
+``TypeError``):
 
     try:
         pgnet.send_message("robot", {1, 2, 3})
@@ -30,7 +30,7 @@ log = logging.getLogger("pgnet")
 class PgnetError(Exception):
     """Base class of every error pgnet raises.
 
-    Example::
+    Example:
 
         try:
             pgnet.advertise("")
@@ -53,7 +53,7 @@ class ServiceNameError(PgnetError, ValueError):
 
     Names may contain spaces and any letters (``"Mrs Smith's robot"``,
     ``"pong 🏓"``) but must not be empty or longer than
-    :data:`pgnet.MAX_NAME_LENGTH` characters.
+    ``pgnet.MAX_NAME_LENGTH`` characters.
     """
 
 

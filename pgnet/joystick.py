@@ -22,7 +22,7 @@ hook                                        called when
 ==========================================  ================================
 
 ``joystick`` says which gamepad (a number), for games with several. As with
-every Pygame Zero hook, take only the parameters you need::
+every Pygame Zero hook, take only the parameters you need:
 
     import pgzrun
     import pgnet

@@ -2,14 +2,14 @@
 
 Three ways for programs to talk, each a pair of functions:
 
-* **messages** (a question and its answer): :func:`send_message` waits for
-  the reply that the other program gives with :func:`send_reply` after
-  :func:`wait_for_message`;
-* **commands** (do this, no answer needed): :func:`send_command` and
-  :func:`wait_for_command`, a command word with parameters, like
+* **messages** (a question and its answer): ``send_message`` waits for
+  the reply that the other program gives with ``send_reply`` after
+  ``wait_for_message``;
+* **commands** (do this, no answer needed): ``send_command`` and
+  ``wait_for_command``, a command word with parameters, like
   ``"LEFT", 0.5``;
-* **news** (tell everyone who is interested): :func:`publish_news` and
-  :func:`wait_for_news`, each item with a topic, such as ``"score"``.
+* **news** (tell everyone who is interested): ``publish_news`` and
+  ``wait_for_news``, each item with a topic, such as ``"score"``.
 
 Wherever an address is asked for, a service name works too: sending to
 ``"robot"`` finds the program advertising "robot" first, and waiting for
@@ -20,7 +20,7 @@ arrives in time, the ``wait_for_...`` calls quietly return ``None`` (or
 ``(None, None)``): waiting and finding nothing is normal. A message that
 gets no reply in time is a soft failure: pgnet warns and returns ``None``.
 
-Example, the listener::
+Example, the listener:
 
     import pgnet
     while True:
@@ -28,7 +28,7 @@ Example, the listener::
         if name is not None:
             pgnet.send_reply("greeter", "Hello, " + name)
 
-and the sender, on the same computer or another::
+and the sender, on the same computer or another:
 
     import pgnet
     print(pgnet.send_message("greeter", "Ada"))    # Hello, Ada
@@ -641,7 +641,7 @@ def send_message(address, message, wait_for_reply_s=None, raw=False):
     out: the call returns ``None`` at once and the reply arrives later, at
     your ``on_network_reply(reply, sender)`` hook.
 
-    Example::
+    Example:
 
         answer = pgnet.send_message("quiz", "What is 6 x 7?")
     """
@@ -695,10 +695,10 @@ def listen(address):
     """Start receiving messages and commands on ``address`` (or a name,
     which is advertised). Returns the address, at once.
 
-    You don't need this before :func:`wait_for_message`; in a game it is
+    You don't need this before ``wait_for_message``; in a game it is
     how you start listening, and what arrives goes to your hooks.
 
-    Example::
+    Example:
 
         pgnet.listen("pong")
     """
@@ -709,9 +709,9 @@ def wait_for_message(address, wait_for_s=None):
     """Wait for a message on ``address`` (or a name) and return it.
 
     Returns ``None`` if nothing arrives within ``wait_for_s`` seconds (default
-    5; 0 just checks). Answer it with :func:`send_reply`.
+    5; 0 just checks). Answer it with ``send_reply``.
 
-    Example::
+    Example:
 
         question = pgnet.wait_for_message("quiz", wait_for_s=30)
     """
@@ -725,9 +725,9 @@ def wait_for_message(address, wait_for_s=None):
 
 
 def send_reply(address, reply):
-    """Answer the last message :func:`wait_for_message` gave you on ``address``.
+    """Answer the last message ``wait_for_message`` gave you on ``address``.
 
-    Example::
+    Example:
 
         question = pgnet.wait_for_message("quiz")
         pgnet.send_reply("quiz", 42)
@@ -760,7 +760,7 @@ def split_command(command, params=()):
     Words that look like numbers become numbers. A command given with
     separate parameters is left as it is.
 
-    Example::
+    Example:
 
         split_command("TURN -0.5")      # ('TURN', [-0.5])
         split_command("SAY", ["hi"])    # ('SAY', ['hi'])
@@ -784,7 +784,7 @@ def number_or_text(text):
     command parameters typed as text become values. Only plain decimal
     numbers count ("nan", "inf" and "1_000" stay text).
 
-    Example::
+    Example:
 
         number_or_text("-2")     # -2
     """
@@ -800,7 +800,7 @@ def send_command(address, command, *params):
     "LEFT 0.5")`` do the same thing. Returns at once (outside a game, it
     may first wait up to 5 s to find a name it does not know yet).
 
-    Example::
+    Example:
 
         pgnet.send_command("robot", "FORWARD", 0.8)
     """
@@ -821,7 +821,7 @@ def wait_for_command(address, wait_for_s=None):
     ``(None, None)`` if none arrives within ``wait_for_s`` seconds (default
     5; 0 just checks).
 
-    Example::
+    Example:
 
         command, params = pgnet.wait_for_command("robot", wait_for_s=60)
         if command == "FORWARD":
@@ -847,7 +847,7 @@ def publish_news(address, topic, news, raw=False):
     you) or an address. Returns at once. ``raw=True`` sends bytes exactly as
     they are, for subscribers not written with pgnet.
 
-    Example::
+    Example:
 
         pgnet.publish_news("weather", "temperature", 21.5)
     """
@@ -869,7 +869,7 @@ def subscribe(address, topic="", wait_for_s=None, raw=False):
     In a game it returns at once and news arrives at your
     ``on_network_news(topic, news, sender)`` hook.
 
-    Example::
+    Example:
 
         pgnet.subscribe("weather", "temperature")
         topic, reading = pgnet.wait_for_news("weather", "temperature")
@@ -921,7 +921,7 @@ def wait_for_news(address, topic="", wait_for_s=None, raw=False):
     The first call subscribes. ``raw=True`` returns the news as the bytes
     that arrived, undecoded.
 
-    Example::
+    Example:
 
         while True:
             topic, reading = pgnet.wait_for_news("weather", wait_for_s=60)
@@ -942,7 +942,7 @@ def wait_for_news(address, topic="", wait_for_s=None, raw=False):
 
 def use_events(enabled=True):
     """Switch to game mode: sends return at once, and what arrives is
-    collected by :func:`pump` instead of the ``wait_for_...`` calls.
+    collected by ``pump`` instead of the ``wait_for_...`` calls.
 
     ``import pgnet`` in a Pygame Zero game, or calling ``pgnet.pump()``,
     does this for you.
@@ -954,7 +954,7 @@ def use_events(enabled=True):
 def pump(limit=1000):
     """Collect what has arrived on every socket, without waiting.
 
-    Returns a list of at most ``limit`` :data:`Arrival` items, oldest
+    Returns a list of at most ``limit`` ``Arrival`` items, oldest
     first for each socket; the rest wait for the next call. Also retries
     sends to names that were not found yet, and warns about requests that
     got no reply in time.
@@ -992,7 +992,7 @@ def pump(limit=1000):
 
 
 def every_pump(ticker):
-    """Call ``ticker(now)`` at the start of every :func:`pump` (once a
+    """Call ``ticker(now)`` at the start of every ``pump`` (once a
     frame in a game), with ``now`` from ``time.monotonic()``; for pgnet's
     own protocols that send heartbeats or resend lost data. Returns a
     function that stops it."""
@@ -1003,7 +1003,7 @@ def every_pump(ticker):
 def close_all():
     """Close every socket pgnet opened (done for you at exit).
 
-    Example::
+    Example:
 
         pgnet.close_all()
     """

@@ -4,7 +4,7 @@ pgnet finds programs by broadcasting on the local network. Some networks
 stop broadcasts: a school that puts each room, or laptops and Raspberry Pis,
 on separate networks (VLANs), or a Wi-Fi that keeps its devices apart. The
 way out: run a relay on one computer every machine can reach, and point
-every pgnet program at it::
+every pgnet program at it:
 
     pgnet relay                                # on the relay computer
 
@@ -38,7 +38,7 @@ CLIENT_TIMEOUT_S = 5.0
 class Relay:
     """The relay: one UDP socket, and the programs that use it.
 
-    Example::
+    Example:
 
         relay = Relay()
         relay.run()       # until Ctrl-C

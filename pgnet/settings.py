@@ -1,12 +1,12 @@
 """pgnet's settings: a few numbers and names a teacher may want to change.
 
-Each setting can be changed in Python before you use the network::
+Each setting can be changed in Python before you use the network:
 
     import pgnet
     pgnet.settings.max_message_bytes = 50_000_000
 
 or, without touching the code, with an environment variable set before the
-program starts (handy for a whole classroom)::
+program starts (handy for a whole classroom):
 
     PGNET_NETWORK="192.168.1.*" python3 game.py
 
@@ -54,7 +54,7 @@ def _env_int(variable, default):
 class Settings:
     """The settings object, used as ``pgnet.settings``.
 
-    Example::
+    Example:
 
         pgnet.settings.network = "10.0.*"   # only use the school network
     """

@@ -21,7 +21,7 @@
 
 What pgnet does for you:
 
-* **Pairing.** :func:`two_player` finds a player waiting for the same game
+* **Pairing.** ``two_player`` finds a player waiting for the same game
   and joins them, or waits to be joined, without ever stopping a frame. With
   twenty players of the same game on one network, everyone ends up in
   exactly one pair. A ``room`` (such as your class's name) keeps two classes
@@ -136,7 +136,7 @@ class Player:
     came back (the same program, its game still going), False for a new
     player or a restarted program.
 
-    Example::
+    Example:
 
         def on_player_joined(player):
             print("Player", player.number, "is", player.name)
@@ -198,7 +198,7 @@ class _Session:
 
 
 class TwoPlayerGame:
-    """A two-player game on the network: made by :func:`two_player`.
+    """A two-player game on the network: made by ``two_player``.
 
     What it tells you:
 
@@ -206,7 +206,7 @@ class TwoPlayerGame:
     ``status``               what is happening, to show on screen:
                              "Waiting for a player...", "Playing with Ada"
     ``paired``               True while you have a partner
-    ``me``, ``partner``      :class:`Player` objects (``partner`` is None
+    ``me``, ``partner``      ``Player`` objects (``partner`` is None
                              until someone joins)
     ``is_host``              True if you are player 1, the one who decides
                              shared things (the ball, the score)
@@ -221,7 +221,7 @@ class TwoPlayerGame:
     What you do with it: set ``my_state``; call ``smooth``, ``send_event``,
     ``move``, ``new_round``, ``join`` and ``leave``.
 
-    Example::
+    Example:
 
         game = pgnet.two_player("pong")
 
@@ -241,7 +241,7 @@ class TwoPlayerGame:
         self.my_state = {}
         #: Your partner's latest state (empty until they send one).
         self.partner_state = {}
-        #: Why the last :meth:`move` was refused ("" if it was not).
+        #: Why the last ``move`` was refused ("" if it was not).
         self.refused = ""
         #: The time for a message to reach your partner and come back, in ms.
         self.ping_ms = None
@@ -287,7 +287,7 @@ class TwoPlayerGame:
     def paired(self):
         """True while you have a partner to play with.
 
-        Example::
+        Example:
 
             def update():
                 if not game.paired:
@@ -297,10 +297,10 @@ class TwoPlayerGame:
 
     @property
     def partner(self):
-        """Your partner (a :class:`Player`), or None before anyone joined.
+        """Your partner (a ``Player``), or None before anyone joined.
         While a partner who left may still come back, it is still them.
 
-        Example::
+        Example:
 
             if game.partner:
                 screen.draw.text("Playing with " + game.partner.name, (10, 10))
@@ -313,7 +313,7 @@ class TwoPlayerGame:
         """True if you are player 1: you decide shared things, such as
         where the ball is and the score.
 
-        Example::
+        Example:
 
             if game.is_host:
                 move_ball()
@@ -325,7 +325,7 @@ class TwoPlayerGame:
         """Your player number: 1 or 2 once paired (None before); the same
         as ``game.me.number``.
 
-        Example::
+        Example:
 
             my_paddle = paddles[game.player_number]
         """
@@ -335,7 +335,7 @@ class TwoPlayerGame:
     def status(self):
         """What is going on, in words to put on the screen.
 
-        Example::
+        Example:
 
             screen.draw.text(game.status, (10, 10))
         """
@@ -354,9 +354,9 @@ class TwoPlayerGame:
     @property
     def lobby(self):
         """The players waiting for a partner in this game (and room), as a
-        list of :class:`Player`, sorted by name. You are not in it.
+        list of ``Player``, sorted by name. You are not in it.
 
-        Example::
+        Example:
 
             for i, player in enumerate(game.lobby):
                 screen.draw.text(player.name, (20, 40 + 30 * i))
@@ -371,7 +371,7 @@ class TwoPlayerGame:
         """Turn-based games: the number (1 or 2) of the player whose turn it
         is, or None before you have a partner. Player 1 starts.
 
-        Example::
+        Example:
 
             screen.draw.text("Player %d's turn" % game.whose_turn, (10, 10))
         """
@@ -382,7 +382,7 @@ class TwoPlayerGame:
     def my_turn(self):
         """True if it is your turn (and your partner is here).
 
-        Example::
+        Example:
 
             if game.my_turn:
                 screen.draw.text("Your turn", (10, 10))
@@ -393,7 +393,7 @@ class TwoPlayerGame:
     def round_number(self):
         """Turn-based games: 1 for the first round, 2 after ``new_round()``...
 
-        Example::
+        Example:
 
             screen.draw.text("Game %d" % game.round_number, (10, 10))
         """
@@ -410,7 +410,7 @@ class TwoPlayerGame:
         updates, so movement looks continuous although updates come only 20
         times a second. Values that are not numbers are given as they are.
 
-        Example::
+        Example:
 
             other_paddle.y = game.smooth("y", default=300)
             ball.pos = game.smooth("ball", default=(400, 300))
@@ -442,7 +442,7 @@ class TwoPlayerGame:
         False if you have no partner (nothing is sent). While a partner who
         left may still come back, events wait for them.
 
-        Example::
+        Example:
 
             game.send_event("goal", [score1, score2])
 
@@ -470,7 +470,7 @@ class TwoPlayerGame:
         it returns False and ``game.refused`` says why, in words to show
         the player, such as "Not your turn: wait for player 2 (Ada) to play."
 
-        Example::
+        Example:
 
             def on_mouse_down(pos):
                 global message
@@ -509,7 +509,7 @@ class TwoPlayerGame:
         the host is asked and starts it. Calling it on both computers at once
         starts one round, not two. Returns False if you have no partner.
 
-        Example::
+        Example:
 
             def on_key_down(key):
                 if key == keys.SPACE and game_over:
@@ -537,7 +537,7 @@ class TwoPlayerGame:
         runs if they accept), False if you already have a partner or nobody
         of that name is waiting.
 
-        Example::
+        Example:
 
             def on_mouse_down(pos):
                 for i, player in enumerate(game.lobby):
@@ -563,7 +563,7 @@ class TwoPlayerGame:
         """Stop playing: your partner's ``on_player_left`` runs at once, and
         you leave the lobby. (Closing the window does this for you.)
 
-        Example::
+        Example:
 
             game.leave()
         """
@@ -1015,7 +1015,7 @@ class TwoPlayerGame:
 def two_player(game_name, room=None, name=None, partner=None, lobby=False, send_rate=None):
     """Make your game two-player: find a partner on the network, or wait.
 
-    Returns a :class:`TwoPlayerGame` at once; the pairing happens while
+    Returns a ``TwoPlayerGame`` at once; the pairing happens while
     your game runs. Define ``on_player_joined(player)`` to know when your
     partner arrives.
 
@@ -1031,7 +1031,7 @@ def two_player(game_name, room=None, name=None, partner=None, lobby=False, send_
       with ``game.join(player)``, instead of taking the first one waiting.
     * ``send_rate``: how many times a second ``my_state`` is sent (20).
 
-    Example::
+    Example:
 
         game = pgnet.two_player("pong")                 # anyone
         game = pgnet.two_player("pong", room="5B")      # my class only

@@ -13,7 +13,7 @@ Nothing else is accepted, so nothing a peer sends can run code in your
 program (pgnet never uses ``pickle``). ``docs/wire-format.md`` describes the
 whole protocol.
 
-Example::
+Example:
 
     >>> decode(encode({"pos": (10, 20), "big": 2**100}))
     {'pos': (10, 20), 'big': 1267650600228229401496703205376}
@@ -49,7 +49,7 @@ def _explain(value, where):
 
 
 def _carries(value):
-    """True if pgnet can carry ``value``: :func:`_check` without working out
+    """True if pgnet can carry ``value``: ``_check`` without working out
     where the trouble is, which only matters when there is some."""
     kind = type(value)
     if kind is dict:
@@ -122,13 +122,13 @@ def _unpackb(data):
 
 
 def encode(value):
-    """Turn a Python value into bytes, or raise :class:`MessageError`.
+    """Turn a Python value into bytes, or raise ``MessageError``.
 
     The error names the value that cannot be sent and says why, including
     when the encoded message is larger than
     ``pgnet.settings.max_message_bytes``.
 
-    Example::
+    Example:
 
         data = encode(["LEFT", 0.5])
     """
@@ -140,7 +140,7 @@ def encode(value):
 
 
 def check_size(size):
-    """Raise :class:`MessageError` if ``size`` bytes is over the limit."""
+    """Raise ``MessageError`` if ``size`` bytes is over the limit."""
     limit = settings.max_message_bytes
     if size > limit:
         raise MessageError(
@@ -161,10 +161,10 @@ def describe_size(size):
 def decode(data):
     """Turn bytes from the network back into a Python value.
 
-    Raises :class:`MessageError` for anything that is not a well-formed
+    Raises ``MessageError`` for anything that is not a well-formed
     pgnet message; receivers catch it, warn and carry on.
 
-    Example::
+    Example:
 
         decode(encode((1, "two")))   # -> (1, 'two')
     """
