@@ -1,6 +1,6 @@
 """Two-player games, one player per computer, in a few lines.
 
-::
+Example:
 
     import pgzrun
     import pgnet
