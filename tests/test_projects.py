@@ -298,7 +298,7 @@ def test_headless_robot_refuses_bad_commands_clearly_and_stays_safe(programs, no
         "refused: speed must be a number between -1 and 1, not 'fast'",
         "refused: speed must be between -1 and 1, not 2.5",
         "refused: turn must be between -1 and 1, not -1000000000.0",
-        "refused: speed must be between -1 and 1, not nan",
+        "refused: speed must be a number between -1 and 1, not 'nan'",
         "refused: DRIVE needs speed and turn, like DRIVE 0.5 -0.2",
         "refused: DRIVE takes 2 numbers, not 3, like DRIVE 0.5 -0.2",
         "refused: send a command as text, like 'FORWARD 0.5' (or HELP)",
