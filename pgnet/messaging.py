@@ -71,7 +71,6 @@ _INBOX_LIMIT = 100_000
 # and every message is sent and received in several parts.
 _NOBLOCK = int(zmq.NOBLOCK)
 _MORE = _NOBLOCK | int(zmq.SNDMORE)
-_RCVMORE = int(zmq.RCVMORE)
 _EVENTS = int(zmq.EVENTS)
 _POLLIN = int(zmq.POLLIN)
 _RCVTIMEO = int(zmq.RCVTIMEO)
@@ -107,27 +106,21 @@ def _receive_within(endpoint, timeout_ms):
         sock.setsockopt(_RCVTIMEO, timeout_ms)
         endpoint.timeout_ms = timeout_ms
     try:
-        frames = [sock.recv()]
+        first = sock.recv(copy=False)
     except zmq.Again:
         return None
-    while sock.getsockopt(_RCVMORE):
-        frames.append(sock.recv(_NOBLOCK))
-    return frames
+    return _frames(sock, first)
 
 
-def _receive(sock):
-    """The frames of the next message waiting on ``sock``, or None.
+def _frames(sock, first):
+    """The frames (bytes) of the message whose first frame is ``first``.
 
-    Asking first is cheaper than the exception a receive that finds nothing
-    raises, and most calls find nothing."""
-    if not sock.getsockopt(_EVENTS) & _POLLIN:
-        return None
-    try:
-        frames = [sock.recv(_NOBLOCK)]
-    except zmq.Again:
-        return None
-    while sock.getsockopt(_RCVMORE):
-        frames.append(sock.recv(_NOBLOCK))
+    Received as zmq.Frame objects, which say themselves whether more parts
+    follow: quicker than asking the socket after each part."""
+    frames = [first.bytes]
+    while first.more:
+        first = sock.recv(_NOBLOCK, copy=False)
+        frames.append(first.bytes)
     return frames
 
 
@@ -187,13 +180,19 @@ class _Endpoint:
 
     def receive_all(self, limit=None):
         """Move what has arrived into the inbox, without waiting."""
+        sock = self.socket
         count = 0
-        while limit is None or count < limit:
-            frames = _receive(self.socket)
-            if frames is None:
-                break
-            count += 1
-            self.accept(frames)
+        # Asking first is cheaper than the exception a receive that finds
+        # nothing raises, and most calls find nothing; but once something has
+        # come, receiving until that exception beats asking before each one.
+        if zmq.zmq_poll([(sock, _POLLIN)], 0):  # (quicker than getsockopt(EVENTS))
+            while limit is None or count < limit:
+                try:
+                    first = sock.recv(_NOBLOCK, copy=False)
+                except zmq.Again:
+                    break
+                count += 1
+                self.accept(_frames(sock, first))
         return count
 
     def has_input(self):
@@ -201,18 +200,19 @@ class _Endpoint:
 
     def wait(self, wait_for_s, matches=None):
         """The first inbox item (that ``matches``), waiting up to the limit."""
-        item = self.inbox.take(matches)  # older than anything still on the socket
-        if item is not None:
-            return item
         deadline = time.monotonic() + wait_for_s
-        while True:
+        # The inbox first: what is in it is older than anything on the socket.
+        item = self.inbox.take(matches)
+        while item is None:
             self.receive_all()
             item = self.inbox.take(matches)
             remaining = deadline - time.monotonic()
             if item is not None or remaining <= 0:
-                return item
+                break
             # Slices keep Ctrl-C prompt: KeyboardInterrupt lands between polls.
             _poll(self, int(min(remaining, 0.2) * 1000) + 1)
+            item = self.inbox.take(matches)  # what the poll brought, if anything
+        return item
 
 
 def _poll(endpoint, timeout_ms):
