@@ -3,20 +3,16 @@
 In a **Pygame Zero** game, ``import pgnet`` is all it takes. Define any of
 these hooks and pgnet calls them, like Pygame Zero calls ``on_key_down``:
 
-=========================================  ===================================
-hook                                       called when
-=========================================  ===================================
-``on_network_message(message, sender)``    a message arrives; what the hook
-                                           returns is sent back as the reply
-``on_network_reply(reply, sender)``        the reply to your ``send_message``
-``on_network_command(command, params,      a command arrives
-sender)``
-``on_network_news(topic, news, sender)``   news you subscribed to arrives
-``on_service_found(name, address)``        a program you ``watch`` appears
-``on_service_lost(name, address)``         ... or goes away
-=========================================  ===================================
+| hook | called when |
+| --- | --- |
+| `on_network_message(message, sender)` | a message arrives; what the hook returns is sent back as the reply |
+| `on_network_reply(reply, sender)` | the reply to your `send_message` |
+| `on_network_command(command, params, sender)` | a command arrives |
+| `on_network_news(topic, news, sender)` | news you subscribed to arrives |
+| `on_service_found(name, address)` | a program you `watch` appears |
+| `on_service_lost(name, address)` | ... or goes away |
 
-As with Pygame Zero's own hooks, take only the parameters you need::
+As with Pygame Zero's own hooks, take only the parameters you need:
 
     import pgnet
 
@@ -25,14 +21,15 @@ As with Pygame Zero's own hooks, take only the parameters you need::
     def on_network_message(message):
         return "You said " + message
 
-In a **plain pygame** program, call :func:`pump` once a frame and handle the
+In a **plain pygame** program, call ``pump`` once a frame and handle the
 events in your loop; see ``docs/pygame.md``.
 
-Every frame pgnet collects what arrived, without ever waiting, and posts
-it as pygame events. A flood of messages is handed over in order, a few
-milliseconds' worth (:data:`TIME_PER_FRAME_S`, at most
-:data:`EVENTS_PER_FRAME` events) each frame, so it never freezes a frame and
-nothing is lost.
+Every frame pgnet collects what arrived, without ever waiting, and turns
+it into pygame events: in Pygame Zero it hands them straight to your hooks
+in that same frame, before ``update()``; in plain pygame it posts them to
+pygame's event queue. A flood of messages is handed over in order, a few
+milliseconds' worth (``TIME_PER_FRAME_S``, at most ``EVENTS_PER_FRAME``
+events) each frame, so it never freezes a frame and nothing is lost.
 """
 
 import importlib
@@ -75,6 +72,8 @@ HOOKS = {
 }
 
 _installed = False
+_game = None  # the running Pygame Zero game, once its loop has started
+_for_hooks = deque()  # its events, handed to its hooks at the clock tick
 _backlog = deque()  # events collected but not yet posted
 _watched = set()  # names whose comings and goings become events
 _watch_all = False
@@ -130,12 +129,13 @@ def pump():
     """Collect what arrived on the network and post it as pygame events.
 
     Call it once a frame in a plain pygame loop (Pygame Zero games don't
-    need to: pgnet does it for them). It never waits. It spends at most
-    about :data:`TIME_PER_FRAME_S` collecting and posts at most
-    :data:`EVENTS_PER_FRAME` events per call; any more wait for the next
+    need to: pgnet does it for them, and hands the events straight to the
+    hooks, in the same frame). It never waits. It spends at most
+    about ``TIME_PER_FRAME_S`` collecting and posts at most
+    ``EVENTS_PER_FRAME`` events per call; any more wait for the next
     call, in order.
 
-    Example::
+    Example:
 
         while running:
             pgnet.pump()
@@ -147,6 +147,10 @@ def pump():
     _collect()
     posted = 0
     while _backlog and posted < EVENTS_PER_FRAME:
+        if _game is not None:  # Pygame Zero: see _dispatch_now
+            _for_hooks.append(_backlog.popleft())
+            posted += 1
+            continue
         event = _backlog[0]
         try:
             accepted = pygame.event.post(event)
@@ -165,7 +169,7 @@ def watch(name=None):
 
     Services already on the network are reported at once. Returns at once.
 
-    Example::
+    Example:
 
         pgnet.watch("pong")
 
@@ -193,7 +197,7 @@ def reply_to(event, reply):
     In Pygame Zero you don't need this: return the reply from
     ``on_network_message`` instead.
 
-    Example::
+    Example:
 
         if event.type == pgnet.MESSAGE:
             pgnet.reply_to(event, "Hello, " + event.message)
@@ -210,8 +214,24 @@ def _on_tick(dt):
     # escape from here or the game would silently stop hearing the network.
     try:
         pump()
+        _dispatch_now()
     except Exception:
         log.error("pgnet: error while polling the network:\n%s", traceback.format_exc())
+
+
+def _dispatch_now():
+    """Give the events pump() just collected to the game's hooks now, in
+    order, from the clock tick: posted as pygame events they would reach
+    the hooks only in the next frame's event loop, a frame later.
+
+    Uses the game's own table of prepared hooks (``handlers``), which both
+    Pygame Zero 1.2 and its newer versions keep."""
+    while _for_hooks:
+        event = _for_hooks.popleft()
+        handler = _game.handlers.get(event.type)
+        if handler is not None:
+            _game.need_redraw = True  # as Pygame Zero 1.2 does after an event
+            handler(event)
 
 
 def _run_hook(handler, event):
@@ -230,6 +250,8 @@ def _run_hook(handler, event):
 
 def _wrap_prepare_handler(original):
     def prepare_handler(self, handler):
+        global _game
+        _game = self  # pgzero prepares the handlers as its loop starts
         prepared = original(self, handler)
 
         def dispatch(event):
@@ -284,7 +306,7 @@ def register_hook(hook, params):
     ``on_player_joined(player)`` and others); errors in these hooks are shown
     without stopping the game, as for the network hooks.
 
-    Example::
+    Example:
 
         JOINED = register_hook("on_player_joined", ["player"])
         queue_event(pygame.event.Event(JOINED, player=someone))
@@ -297,10 +319,10 @@ def register_hook(hook, params):
 
 
 def queue_event(event):
-    """Post ``event`` with the network events, at the next :func:`pump`:
+    """Post ``event`` with the network events, at the next ``pump``:
     in order with them, and kept (not lost) if pygame's queue is full.
 
-    Example::
+    Example:
 
         queue_event(pygame.event.Event(JOINED, player=someone))
     """
