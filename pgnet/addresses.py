@@ -2,19 +2,14 @@
 
 Everywhere pgnet takes an address you may write:
 
-=====================  ==================================================
-you write              pgnet understands
-=====================  ==================================================
-``"pong"``             a service *name*, found on the network (see
-                       ``pgnet.discover``)
-``"192.168.1.5:5000"`` that computer, that port
-``"robot.local:5000"`` a host name and port
-``5000`` or ``"5000"`` that port on this computer
-``"192.168.1.5"``      that address, any free port (only when listening)
-``"192.168.*"``        whichever of this computer's addresses is on that
-                       network, any free port (only when listening); add
-                       ``":5000"`` for a given port
-=====================  ==================================================
+| you write | pgnet understands |
+| --- | --- |
+| `"pong"` | a service *name*, found on the network (see `pgnet.discover`) |
+| `"192.168.1.5:5000"` | that computer, that port |
+| `"robot.local:5000"` | a host name and port |
+| `5000` or `"5000"` | that port on this computer |
+| `"192.168.1.5"` | that address, any free port (only when listening) |
+| `"192.168.*"` | whichever of this computer's addresses is on that network, any free port (only when listening); add `":5000"` for a given port |
 
 A name is anything that is not one of the other forms, so ``"Ada's pong"``
 is a name. A host name needs its port (``"robot.local:5000"``), otherwise it

@@ -4,22 +4,14 @@ Pygame Zero 1.2 has hooks for the keyboard and the mouse but none for a
 gamepad, so pgnet adds them, the same way it adds the network hooks. In a
 Pygame Zero game that does ``import pgnet``, define any of these:
 
-==========================================  ================================
-hook                                        called when
-==========================================  ================================
-``on_joystick_move(axis, value, joystick)``  a stick moves: ``axis`` 0 is
-                                             left/right, 1 is up/down (up is
-                                             negative); ``value`` is -1 to 1
-``on_joystick_down(button, joystick)``       a button is pressed (``button``
-                                             is its number: 0, 1, 2...)
-``on_joystick_up(button, joystick)``         ... and released
-``on_joystick_hat(hat, value, joystick)``    the d-pad (a "hat") moves;
-                                             ``value`` is ``(x, y)``, each
-                                             -1, 0 or 1; up is ``y = 1``
-``on_joystick_added(joystick, name)``        a gamepad is plugged in (also
-                                             for those plugged in at start)
-``on_joystick_removed(joystick)``            a gamepad is unplugged
-==========================================  ================================
+| hook | called when |
+| --- | --- |
+| `on_joystick_move(axis, value, joystick)` | a stick moves: `axis` 0 is left/right, 1 is up/down (up is negative); `value` is -1 to 1 |
+| `on_joystick_down(button, joystick)` | a button is pressed (`button` is its number: 0, 1, 2...) |
+| `on_joystick_up(button, joystick)` | ... and released |
+| `on_joystick_hat(hat, value, joystick)` | the d-pad (a "hat") moves; `value` is `(x, y)`, each -1, 0 or 1; up is `y = 1` |
+| `on_joystick_added(joystick, name)` | a gamepad is plugged in (also for those plugged in at start) |
+| `on_joystick_removed(joystick)` | a gamepad is unplugged |
 
 ``joystick`` says which gamepad (a number), for games with several. As with
 every Pygame Zero hook, take only the parameters you need:

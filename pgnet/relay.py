@@ -55,9 +55,10 @@ class Relay:
 
     def handle(self, data, client):
         """Pass one packet from ``client`` on to every other client."""
-        if client not in self.clients:
-            self.on_change("joined", client)
+        new = client not in self.clients
         self.clients[client] = time.monotonic()
+        if new:
+            self.on_change("joined", client)
         try:
             packet = _parse(data)
         except (MessageError, TypeError, ValueError):
@@ -73,6 +74,7 @@ class Relay:
                     log.debug("relay: cannot reach %s: %s", other, error)
 
     def forget_silent(self, now):
+        """Forget the clients not heard from for ``CLIENT_TIMEOUT_S``."""
         for client, seen in list(self.clients.items()):
             if now - seen > CLIENT_TIMEOUT_S:
                 del self.clients[client]
@@ -90,4 +92,5 @@ class Relay:
             self.forget_silent(time.monotonic())
 
     def close(self):
+        """Stop relaying: close the relay's socket."""
         self.socket.close()

@@ -10,25 +10,12 @@ program starts (handy for a whole classroom):
 
     PGNET_NETWORK="192.168.1.*" python3 game.py
 
-========================  ========================  =============================
-setting                   environment variable      meaning
-========================  ========================  =============================
-``discovery_port``        ``PGNET_DISCOVERY_PORT``  the UDP port every pgnet
-                                                    program shares to find the
-                                                    others (default 46374)
-``network``               ``PGNET_NETWORK``         which of this computer's
-                                                    networks to use, as a
-                                                    wildcard such as
-                                                    ``"192.168.*"``; ``None``
-                                                    means all of them
-``max_message_bytes``     ``PGNET_MAX_MESSAGE``     the largest message sent or
-                                                    accepted (default 16 MiB)
-``relay``                 ``PGNET_RELAY``           a computer running
-                                                    ``pgnet relay``, for networks
-                                                    that block broadcasts (such
-                                                    as ``"10.0.0.5"``); ``None``
-                                                    means no relay
-========================  ========================  =============================
+| setting | environment variable | meaning |
+| --- | --- | --- |
+| `discovery_port` | `PGNET_DISCOVERY_PORT` | the UDP port every pgnet program shares to find the others (default 46374) |
+| `network` | `PGNET_NETWORK` | which of this computer's networks to use, as a wildcard such as `"192.168.*"`; `None` means all of them |
+| `max_message_bytes` | `PGNET_MAX_MESSAGE` | the largest message sent or accepted (default 16 MiB) |
+| `relay` | `PGNET_RELAY` | a computer running `pgnet relay`, for networks that block broadcasts (such as `"10.0.0.5"`); `None` means no relay |
 
 The timing settings (``advert_interval_s``, ``advert_ttl_s``) rarely need
 changing: a program that stops without saying goodbye disappears from the

@@ -202,21 +202,20 @@ class TwoPlayerGame:
 
     What it tells you:
 
-    =======================  ================================================
-    ``status``               what is happening, to show on screen:
-                             "Waiting for a player...", "Playing with Ada"
-    ``paired``               True while you have a partner
-    ``me``, ``partner``      ``Player`` objects (``partner`` is None
-                             until someone joins)
-    ``is_host``              True if you are player 1, the one who decides
-                             shared things (the ball, the score)
-    ``partner_state``        your partner's latest ``my_state`` (a dict)
-    ``ping_ms``              the round trip to your partner, in milliseconds
-    ``whose_turn``,          turn-based games: 1 or 2, and whether it is you
-    ``my_turn``
-    ``refused``              why the last ``move`` was refused, to show
-    ``lobby``                the players waiting for a partner
-    =======================  ================================================
+    | attribute | what it is |
+    | --- | --- |
+    | `status` | what is happening, to show on screen: "Waiting for a player...", "Playing with Ada" |
+    | `paired` | True while you have a partner |
+    | `me`, `partner` | `Player` objects (`partner` is None until someone joins) |
+    | `is_host` | True if you are player 1, the one who decides shared things (the ball, the score) |
+    | `my_state` | your state: put in it what your partner must see, every frame (a dict) |
+    | `partner_state` | your partner's latest `my_state` (a dict) |
+    | `ping_ms` | the round trip to your partner, in milliseconds |
+    | `whose_turn`, `my_turn` | turn-based games: 1 or 2, and whether it is you |
+    | `refused` | why the last `move` was refused, to show |
+    | `lobby` | the players waiting for a partner |
+    | `bytes_sent` | bytes of game data sent to the partner so far |
+    | `address` | where this player listens for its partner, as "ip:port" |
 
     What you do with it: set ``my_state``; call ``smooth``, ``send_event``,
     ``move``, ``new_round``, ``join`` and ``leave``.
