@@ -562,22 +562,13 @@ def _bind_test(port, shared):
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
         if shared:
-            _share(sock)
+            discovery.share_port(sock)
         sock.bind(("", port))
         return None
     except OSError as error:
         return error
     finally:
         sock.close()
-
-
-def _share(sock):
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if hasattr(socket, "SO_REUSEPORT"):
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        except OSError:
-            pass
 
 
 def _why_shown(shown, candidates, route_ip, pattern):
@@ -783,7 +774,7 @@ def _check_broadcasts(args, report, port, targets, usable, outside):
     the pgnet programs that answer."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        _share(sock)
+        discovery.share_port(sock)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
         sock.bind(("", port))
         instance = "doctor-" + uuid.uuid4().hex[:12]

@@ -287,10 +287,16 @@ def install_pgzero():
 def _install_hook(event_type):
     """Tell Pygame Zero which hook gets events of ``event_type``, and its
     spell checker which parameters that hook may take."""
-    spellcheck = importlib.import_module("pgzero.spellcheck")
     game_class = importlib.import_module("pgzero.game").PGZeroGame
     hook, params = HOOKS[event_type]
     game_class.EVENT_HANDLERS[event_type] = hook
+    teach_spellcheck(hook, params)
+
+
+def teach_spellcheck(hook, params):
+    """Tell Pygame Zero's spell checker about a hook pgnet adds, so that a
+    misspelt hook gets "did you mean ...?" and a wrong parameter an error."""
+    spellcheck = importlib.import_module("pgzero.spellcheck")
     if hook not in spellcheck.HOOKS:
         spellcheck.HOOKS.append(hook)
     spellcheck.VALID_PARAMS[hook] = params

@@ -36,6 +36,8 @@ import importlib
 
 import pygame
 
+from .game import teach_spellcheck
+
 #: Each pygame joystick event type, its hook and the hook's parameters.
 HOOKS = {
     pygame.JOYAXISMOTION: ("on_joystick_move", ["axis", "value", "joystick"]),
@@ -111,11 +113,8 @@ def install_pgzero():
     if _installed:
         return
     _installed = True
-    spellcheck = importlib.import_module("pgzero.spellcheck")
     game_class = importlib.import_module("pgzero.game").PGZeroGame
     for hook, params in HOOKS.values():
-        if hook not in spellcheck.HOOKS:
-            spellcheck.HOOKS.append(hook)
-        spellcheck.VALID_PARAMS[hook] = params
+        teach_spellcheck(hook, params)
     if not getattr(game_class.load_handlers, "pgnet_joystick", False):
         game_class.load_handlers = _wrap_load_handlers(game_class.load_handlers)

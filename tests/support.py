@@ -130,3 +130,40 @@ class Program:
 
     def __exit__(self, *exc):
         self.kill()
+
+
+#: A service: advertises argv[1] (listening on it) and answers each message
+#: with ``[argv[2], message]``; the message "quit" ends it normally, and
+#: "unadvertise" makes it stop advertising. Prints "READY <address>".
+ECHO_SERVICE = """
+import sys
+import pgnet
+name, ident = sys.argv[1], sys.argv[2]
+address = pgnet.listen(name)
+print("READY", address, flush=True)
+while True:
+    message = pgnet.wait_for_message(name, wait_for_s=60)
+    if message is None:
+        continue
+    if message == "quit":
+        pgnet.send_reply(name, "bye")
+        break
+    if message == "unadvertise":
+        pgnet.unadvertise(name)
+        pgnet.send_reply(name, "done")
+        continue
+    pgnet.send_reply(name, [ident, message])
+print("EXITING", flush=True)
+"""
+
+
+def run(code, *args, env=None):
+    """Run Python source ``code`` with ``args`` as a separate program."""
+    return Program(["-c", textwrap.dedent(code)] + [str(a) for a in args], env=env)
+
+
+def start(code, *args):
+    """Run a program that prints "READY <address>"; return it and the address."""
+    program = run(code, *args)
+    return program, program.expect(r"READY (\S+)").group(1)
+

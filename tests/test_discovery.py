@@ -8,7 +8,6 @@ own discovery beacon. All traffic stays on loopback (conftest.py).
 import os
 import signal
 import socket
-import textwrap
 import time
 
 import msgpack
@@ -16,30 +15,7 @@ import pytest
 
 import pgnet
 from pgnet import discovery
-from support import Program, unique, wait_until
-
-# A service: advertises argv[1] (listening on it), answers each message with
-# [argv[2], message]; "quit" ends it normally, "unadvertise" stops advertising.
-SERVICE = """
-import sys
-import pgnet
-name, ident = sys.argv[1], sys.argv[2]
-address = pgnet.listen(name)
-print("READY", address, flush=True)
-while True:
-    message = pgnet.wait_for_message(name, wait_for_s=60)
-    if message is None:
-        continue
-    if message == "quit":
-        pgnet.send_reply(name, "bye")
-        break
-    if message == "unadvertise":
-        pgnet.unadvertise(name)
-        pgnet.send_reply(name, "done")
-        continue
-    pgnet.send_reply(name, [ident, message])
-print("EXITING", flush=True)
-"""
+from support import ECHO_SERVICE, run, start, unique, wait_until
 
 # A program that starts, finds argv[1] and prints how long that took.
 FIND = """
@@ -53,14 +29,8 @@ print("ALL", sorted(pgnet.discover_all()), flush=True)
 """
 
 
-def run(code, *args, env=None):
-    return Program(["-c", textwrap.dedent(code)] + [str(a) for a in args], env=env)
-
-
 def start_service(name, ident="svc"):
-    program = run(SERVICE, name, ident)
-    address = program.expect(r"READY (\S+)").group(1)
-    return program, address
+    return start(ECHO_SERVICE, name, ident)
 
 
 def known(name):

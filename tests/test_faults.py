@@ -10,7 +10,6 @@ import math
 import os
 import signal
 import socket
-import textwrap
 import time
 
 import msgpack
@@ -18,29 +17,7 @@ import zmq
 
 import pgnet
 from pgnet import addresses, discovery, wire
-from support import Program, unique, wait_until
-
-ECHO = """
-import sys
-import pgnet
-name, ident = sys.argv[1], sys.argv[2]
-address = pgnet.listen(name)
-print("READY", address, flush=True)
-while True:
-    message = pgnet.wait_for_message(name, wait_for_s=60)
-    if message is not None:
-        pgnet.send_reply(name, [ident, message])
-"""
-
-
-def run(code, *args, env=None):
-    return Program(["-c", textwrap.dedent(code)] + [str(a) for a in args], env=env)
-
-
-def start(code, *args):
-    program = run(code, *args)
-    return program, program.expect(r"READY (\S+)").group(1)
-
+from support import ECHO_SERVICE, run, start, unique, wait_until
 
 def plain_socket(kind, address=None):
     sock = zmq.Context.instance().socket(kind)
@@ -78,7 +55,7 @@ def test_replier_killed_while_holding_a_request():
     """
     doomed, spare = unique("doomed"), unique("spare")
     holder, _ = start(holder_code, doomed)
-    replier, _ = start(ECHO, spare, "spare")
+    replier, _ = start(ECHO_SERVICE, spare, "spare")
     with holder, replier, run(sender_code, doomed, spare) as sender:
         holder.expect(r"HOLDING are you there\?")
         holder.kill(signal.SIGKILL)
@@ -152,7 +129,7 @@ def test_garbage_datagrams_on_the_discovery_port():
     name, fuzz = unique("steady"), unique("fuzz")
     beacon = discovery.beacon()  # this process listens too
     bad_before = beacon.bad_packets
-    advertiser, address = start(ECHO, name, "steady")
+    advertiser, address = start(ECHO_SERVICE, name, "steady")
     finder, finder_address = start(finder_code)
     sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sender.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
@@ -178,7 +155,7 @@ def test_garbage_datagrams_on_the_discovery_port():
         with run("import pgnet, sys; print('FOUND', pgnet.discover(sys.argv[1], wait_for_s=5))", name) as fresh:
             assert fresh.expect(r"FOUND (\S+)").group(1) == address
         later = unique("later")
-        with start(ECHO, later, "later")[0]:
+        with start(ECHO_SERVICE, later, "later")[0]:
             later_address = pgnet.send_message(finder_address, later, wait_for_reply_s=5)[0]
             assert pgnet.send_message(later_address, "hi", wait_for_reply_s=5) == ["later", "hi"]
         assert pgnet.send_message(address, "still here?", wait_for_reply_s=5) == ["steady", "still here?"]

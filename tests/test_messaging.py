@@ -6,47 +6,20 @@ library's own time limits); nothing sleeps and hopes.
 
 import logging
 import statistics
-import textwrap
 import time
 
 import pytest
 
 import pgnet
 from pgnet import addresses
-from support import Program, unique
-
-# Answers every message with [argv[2], message]; "quit" ends it.
-ECHO = """
-import sys
-import pgnet
-name, ident = sys.argv[1], sys.argv[2]
-address = pgnet.listen(name)
-print("READY", address, flush=True)
-while True:
-    message = pgnet.wait_for_message(name, wait_for_s=60)
-    if message is None:
-        continue
-    if message == "quit":
-        pgnet.send_reply(name, "bye")
-        break
-    pgnet.send_reply(name, [ident, message])
-"""
-
-
-def run(code, *args, env=None):
-    return Program(["-c", textwrap.dedent(code)] + [str(a) for a in args], env=env)
-
-
-def start(code, *args):
-    program = run(code, *args)
-    return program, program.expect(r"READY (\S+)").group(1)
+from support import ECHO_SERVICE, run, start, unique
 
 
 @pytest.fixture(scope="module")
 def echo():
     """An echo service: its name and address."""
     name = unique("echo")
-    program, address = start(ECHO, name, "echo")
+    program, address = start(ECHO_SERVICE, name, "echo")
     with program:
         yield name, address
         assert program.process.poll() is None, program.stderr_text()

@@ -7,7 +7,6 @@ time limits); nothing sleeps and hopes.
 
 import inspect
 import logging
-import textwrap
 
 import msgpack
 import pytest
@@ -15,7 +14,7 @@ import zmq
 
 import pgnet
 from pgnet import addresses, wire
-from support import Program, wait_until
+from support import run, wait_until
 
 
 def shape(value):
@@ -108,10 +107,6 @@ UNSENDABLE = [
     ({(1, 2): "tuple key"}, "tuple"),
     ({"inner": {None: 1}}, "NoneType"),
 ]
-
-
-def run(code, *args, env=None):
-    return Program(["-c", textwrap.dedent(code)] + [str(a) for a in args], env=env)
 
 
 # Replies to every message with (the shape it received, the message itself),
