@@ -609,6 +609,22 @@ def cmd_doctor(args):
         port, " (from PGNET_DISCOVERY_PORT)" if os.environ.get("PGNET_DISCOVERY_PORT") else " (the default)"))
     say("  network setting: %s" % (
         "PGNET_NETWORK=%r" % pattern if pattern else "none (pgnet uses every network)"))
+    if settings.relay:
+        relay = discovery.relay_address()
+        say("  relay: PGNET_RELAY=%r%s" % (
+            settings.relay, " (UDP %s:%d)" % relay if relay else ""))
+        if relay is None:
+            report.problem(
+                "the relay computer %r (PGNET_RELAY) cannot be found." % settings.relay,
+                "Check its name, or use its IP address.",
+            )
+        else:
+            report.warn(
+                "discovery also goes through the relay at %s:%d." % relay,
+                "If programs on other networks are not found, check that 'pgnet "
+                "relay' is running there and that UDP port %d is open in its "
+                "firewall." % relay[1],
+            )
 
     # -- this computer's networks ------------------------------------------------
     networks = addresses.networks()

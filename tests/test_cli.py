@@ -335,6 +335,15 @@ def test_doctor_on_this_computer_loopback_only():
     assert summary.rstrip().endswith("No problems found.")
 
 
+def test_doctor_reports_the_relay_setting():
+    result = pgnet("--relay", "127.0.0.1", "doctor", "--wait", "0.3")
+    out = flat(result.stdout)
+    relay = "127.0.0.1:%d" % (PORT + 1)
+    assert "relay: PGNET_RELAY='127.0.0.1' (UDP %s)" % relay in out
+    assert "! discovery also goes through the relay at %s." % relay in out
+    assert "check that 'pgnet relay' is running there" in out
+
+
 OK, REASON = netns.have_netns()
 needs_netns = pytest.mark.skipif(not OK, reason=REASON)
 
