@@ -71,7 +71,6 @@ _INBOX_LIMIT = 100_000
 # and every message is sent and received in several parts.
 _NOBLOCK = int(zmq.NOBLOCK)
 _MORE = _NOBLOCK | int(zmq.SNDMORE)
-_EVENTS = int(zmq.EVENTS)
 _POLLIN = int(zmq.POLLIN)
 _RCVTIMEO = int(zmq.RCVTIMEO)
 
@@ -194,9 +193,6 @@ class _Endpoint:
                 count += 1
                 self.accept(_frames(sock, first))
         return count
-
-    def has_input(self):
-        return bool(self.socket.getsockopt(_EVENTS) & _POLLIN)
 
     def wait(self, wait_for_s, matches=None):
         """The first inbox item (that ``matches``), waiting up to the limit."""
@@ -804,14 +800,19 @@ def send_command(address, command, *params):
 
         pgnet.send_command("robot", "FORWARD", 0.8)
     """
-    word, params = split_command(command, params)
-    body = wire.encode([word, params])
+    body = command_body(*split_command(command, params))
     if _events_mode:
         _later(_Sender, address, lambda s: s.send(COMMAND, body))
         return
     sender = _connected(_Sender, address, DEFAULT_WAIT_S)
     if sender is not None:
         sender.send(COMMAND, body)
+
+
+def command_body(word, params):
+    """The bytes a command travels as: ``[word, params]`` encoded (see
+    docs/wire-format.md)."""
+    return wire.encode([word, list(params)])
 
 
 def wait_for_command(address, wait_for_s=None):

@@ -993,7 +993,7 @@ class TwoPlayerGame:
             return
         if word not in ("S", "HB", "ECHO", "ACK", "R"):
             log.debug("two-player %s (%s) sends %s to %s %r", self.me.id, self._phase, word, address, params)
-        body = wire.encode([word, list(params)])
+        body = messaging.command_body(word, params)
         sender = messaging._connected(messaging._Sender, address, 0)
         if sender is not None and sender.send(messaging.COMMAND, body) is not None:
             self.bytes_sent += len(body)
