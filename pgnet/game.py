@@ -115,11 +115,15 @@ def _collect():
                     pygame.event.Event(kind, name=change.name, address=change.address)
                 )
     deadline = time.perf_counter() + TIME_PER_FRAME_S
+    first = True
     while True:
         room = min(_BATCH, EVENTS_PER_FRAME - len(_backlog))
         if room <= 0:
+            if first:  # a full backlog: still do the frame's chores
+                messaging.pump(0)
             return
-        arrivals = messaging.pump(room)
+        arrivals = messaging.pump(room, tick=first)
+        first = False
         _backlog.extend(_event_for(a) for a in arrivals)
         if len(arrivals) < room or time.perf_counter() >= deadline:
             return

@@ -952,19 +952,25 @@ def use_events(enabled=True):
     _events_mode = enabled
 
 
-def pump(limit=1000):
+def pump(limit=1000, tick=True):
     """Collect what has arrived on every socket, without waiting.
 
     Returns a list of at most ``limit`` ``Arrival`` items, oldest
-    first for each socket; the rest wait for the next call. Also retries
-    sends to names that were not found yet, and warns about requests that
-    got no reply in time.
+    first for each socket; the rest wait for the next call. With ``tick``
+    (once a frame) it also does the frame's chores: runs the
+    ``every_pump`` tickers, retries sends to names that were not found
+    yet, and warns about requests that got no reply in time; a caller
+    collecting a flood in several batches ticks only on the first.
     """
     now = time.monotonic()
-    for ticker in list(_tickers):
-        ticker(now)
-    if _postponed:
-        _postponed[:] = [p for p in _postponed if not p.attempt(now)]
+    if tick:
+        for ticker in list(_tickers):
+            ticker(now)
+        if _postponed:
+            _postponed[:] = [p for p in _postponed if not p.attempt(now)]
+        for endpoint in set(_endpoints.values()):
+            if isinstance(endpoint, _Sender) and endpoint.waiting:
+                endpoint.expire(now)
     global _first
     arrivals = []
     endpoints = list(set(_endpoints.values()))
@@ -975,8 +981,6 @@ def pump(limit=1000):
     # One look at every socket costs less than a look at each.
     ready = {sock for sock, _ in zmq.zmq_poll([(e.socket, _POLLIN) for e in endpoints], 0)}
     for endpoint in endpoints:
-        if isinstance(endpoint, _Sender) and endpoint.waiting:
-            endpoint.expire(now)
         room = limit - len(arrivals)
         if room <= 0:
             break
