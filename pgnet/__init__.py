@@ -21,10 +21,18 @@ from .discovery import (
 )
 from .errors import (
     AddressError,
+    DiscoveryWarning,
+    DroppedMessageWarning,
     MessageError,
+    NameClashWarning,
+    NoReplyWarning,
+    NotFoundWarning,
+    NotSentWarning,
     PgnetError,
+    PgnetWarning,
     ServiceNameError,
     SocketRoleError,
+    UsageWarning,
 )
 from .messaging import (
     listen,

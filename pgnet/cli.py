@@ -30,9 +30,10 @@ import textwrap
 import threading
 import time
 import uuid
+import warnings
 
 from . import __version__, addresses, discovery, messaging, wire
-from .errors import AddressError, PgnetError, ServiceNameError, log
+from .errors import AddressError, PgnetError, PgnetWarning, ServiceNameError, log
 from .settings import settings
 
 #: Exit statuses.
@@ -103,26 +104,15 @@ class _Progress:
             sys.stderr.flush()
 
 
-class _Captured(logging.Handler):
-    """Collects pgnet's warnings during a call (its soft failures)."""
-
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.records = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-
 @contextlib.contextmanager
 def _soft_failures():
-    """Catch the warnings pgnet logs when a call fails softly (returns None)."""
-    handler = _Captured()
-    log.addHandler(handler)
-    try:
-        yield handler.records
-    finally:
-        log.removeHandler(handler)
+    """Catch the warnings pgnet gives when a call fails softly (returns
+    None): a list of ``warnings.WarningMessage``, filled during the block."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PgnetWarning)
+        yield caught
+    for failure in caught:  # still shown with --verbose
+        log.warning("%s", failure.message)
 
 
 _stderr_handler = None
@@ -344,9 +334,9 @@ def cmd_send(args):
     message = args.message if args.raw or args.text else parse_value(args.message)
     address, described = find(args.target, args.wait)
     check_reachable(address, described, args.wait)
-    with _soft_failures() as warnings:
+    with _soft_failures() as failures:
         reply = messaging.send_message(address, message, wait_for_reply_s=args.wait, raw=args.raw)
-    if reply is None and warnings:
+    if reply is None and failures:
         raise _no_reply(described, args.wait)
     if isinstance(reply, bytes) and args.raw:
         say(reply.decode("utf-8", "replace"))
@@ -364,11 +354,11 @@ def cmd_command(args):
         word, params = messaging.split_command(args.word)
     address, described = find(args.target, args.wait)
     check_reachable(address, described, args.wait)
-    with _soft_failures() as warnings:
+    with _soft_failures() as failures:
         messaging.send_command(address, word, *params)
         messaging.finish()  # so the command has really left
-    if warnings:
-        raise Failure(warnings[0].getMessage())
+    if failures:
+        raise Failure(str(failures[0].message))
     say("Sent %s to %s." % (_show_command(word, params), described))
     return OK
 
@@ -381,10 +371,10 @@ def cmd_ping(args):
     lost = 0
     for number in range(1, args.count + 1):
         started = time.perf_counter()
-        with _soft_failures() as warnings:
+        with _soft_failures() as failures:
             reply = messaging.send_message(address, PING_MESSAGE, wait_for_reply_s=args.wait)
         elapsed_ms = (time.perf_counter() - started) * 1000
-        if reply is None and warnings:
+        if reply is None and failures:
             lost += 1
             say("  %d: no reply within %g s" % (number, args.wait))
             if not times:

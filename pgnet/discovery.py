@@ -34,7 +34,7 @@ import uuid
 from collections import deque, namedtuple
 
 from . import addresses, wire
-from .errors import MessageError, ServiceNameError, log
+from .errors import DiscoveryWarning, MessageError, NameClashWarning, NotFoundWarning, ServiceNameError, UsageWarning, log, warn
 from .settings import settings
 
 #: The longest service name, in characters.
@@ -151,7 +151,7 @@ class Beacon:
         except OSError as error:
             # Still useful: we can send adverts and queries, just not hear.
             self.listening = False
-            log.warning(
+            warn(DiscoveryWarning,
                 "pgnet cannot open the discovery port %d (%s), so this program "
                 "cannot find others by name (they can still find it). Another "
                 "program may be using the port: run 'pgnet doctor' to check.",
@@ -278,7 +278,7 @@ class Beacon:
         self._warned.add((name, instance))
         with self._lock:
             winner = self._winner(name)
-        log.warning(
+        warn(NameClashWarning,
             "Two programs are advertising the name %r: this one and one on %s "
             "at %s. Others will find %s. Give one of them a different name.",
             name, other.machine, other.address(),
@@ -416,7 +416,7 @@ def relay_address():
     try:
         return socket.gethostbyname(host), int(port)
     except OSError:
-        log.warning(
+        warn(DiscoveryWarning,
             "Cannot find the relay computer %r (PGNET_RELAY). Check its name "
             "or use its IP address; until then only broadcasts are used.", host
         )
@@ -567,7 +567,7 @@ def unadvertise(name):
     """
     check_name(name)
     if _beacon is None or not _beacon.unadvertise(name):
-        log.warning("unadvertise(%r): this program was not advertising that name.", name)
+        warn(UsageWarning, "unadvertise(%r): this program was not advertising that name.", name)
 
 
 def discover(name, wait_for_s=5.0):
@@ -591,7 +591,7 @@ def discover(name, wait_for_s=5.0):
     address = peer.wait_for(name, wait_for_s)
     if address is None and wait_for_s > 0:
         others = [s.name for s in peer.services()]
-        log.warning(
+        warn(NotFoundWarning,
             "No program called %r found on the network after %g s. Is it "
             "running, with the name spelt the same?%s",
             name, wait_for_s,

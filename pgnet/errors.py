@@ -1,10 +1,11 @@
-"""The exceptions pgnet raises, and the logger it warns on.
+"""The exceptions pgnet raises, and the warnings it gives.
 
 pgnet follows one rule for mistakes:
 
 * A *soft* failure, something that can happen in a healthy program (no reply
-  arrived in time, a service is not on the network yet), is logged as a
-  warning and the call returns ``None``. Your program carries on.
+  arrived in time, a service is not on the network yet), is a *warning*: pgnet
+  prints one line saying what happened and the call returns ``None``. Your
+  program carries on.
 * A *hard* failure, a mistake in the program itself (an address that cannot be
   an address, data that cannot be sent), raises one of the exceptions below.
   Each message says what to do about it.
@@ -18,12 +19,27 @@ as a negative time limit, raises Python's usual ``ValueError`` or
         pgnet.send_message("robot", {1, 2, 3})
     except pgnet.PgnetError as error:
         print("Could not send:", error)
+
+Every warning is a ``PgnetWarning`` (one class for each kind of soft
+failure, listed below), given with Python's ``warnings`` module, so a
+program or a test can turn them into errors or catch them:
+
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", pgnet.NoReplyWarning)
+        pgnet.send_message("quiz", "hello?")    # raises if no reply comes
+
+or, for a whole run, ``python -W error::pgnet.NoReplyWarning game.py``.
+pgnet shows its own warnings as one plain line each (through the logger
+named "pgnet", so a program that sets up ``logging`` gets them there),
+without Python's usual file-and-line boilerplate.
 """
 
 import logging
+import warnings
 
-#: The logger pgnet's warnings go to. With no logging set up, Python prints
-#: warnings to the terminal, which is what a beginner needs to see.
+#: The logger pgnet's warnings are shown through. With no logging set up,
+#: Python prints them to the terminal, which is what a beginner needs to see.
 log = logging.getLogger("pgnet")
 
 
@@ -73,3 +89,90 @@ class SocketRoleError(PgnetError):
     For example publishing news on the address you also listen for messages
     on. Give each job its own name (or port).
     """
+
+
+# -- warnings ------------------------------------------------------------------
+
+class PgnetWarning(UserWarning):
+    """Base class of every warning pgnet gives: a soft failure, after which
+    the program carries on.
+
+    Example, to see them all as errors while testing:
+
+        import warnings
+        warnings.simplefilter("error", pgnet.PgnetWarning)
+    """
+
+
+class NoReplyWarning(PgnetWarning):
+    """A program did not answer in time: no reply to a message, or a
+    publisher that has not confirmed a subscription yet.
+
+    Example:
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pgnet.NoReplyWarning)
+            try:
+                pgnet.send_message("quiz", "hello?", wait_for_reply_s=1)
+            except pgnet.NoReplyWarning:
+                print("The quiz did not answer")
+    """
+
+
+class NotFoundWarning(PgnetWarning):
+    """No program of the name asked for was found on the network in time.
+
+    Check that the other program is running and that the name is spelt the
+    same in both (``pgnet list`` shows every name it can see).
+    """
+
+
+class NameClashWarning(PgnetWarning):
+    """Two programs are advertising the same name. Give one of them another
+    name, so that everyone finds the one they mean."""
+
+
+class DroppedMessageWarning(PgnetWarning):
+    """Something that arrived was thrown away: too big, not a pgnet message,
+    or more than this program could keep while it was not reading."""
+
+
+class NotSentWarning(PgnetWarning):
+    """Something could not be sent: the other program is not taking any
+    more, or has gone."""
+
+
+class DiscoveryWarning(PgnetWarning):
+    """Finding programs by name cannot fully work on this computer: the
+    discovery port is taken, or the relay cannot be found. ``pgnet doctor``
+    says why."""
+
+
+class UsageWarning(PgnetWarning):
+    """A call that did nothing, because of how it was used (such as
+    ``unadvertise`` for a name this program never advertised)."""
+
+
+def warn(category, text, *args):
+    """Give a pgnet warning: ``text % args``, of the class ``category``.
+
+    Example:
+
+        warn(NoReplyWarning, "No reply from %s in time.", "quiz")
+    """
+    warnings.warn(text % args if args else text, category, stacklevel=2)
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    """Show pgnet's warnings as one plain line; others as Python does."""
+    if isinstance(category, type) and issubclass(category, PgnetWarning):
+        log.warning("%s", message)
+    else:
+        _python_show_warning(message, category, filename, lineno, file, line)
+
+
+_python_show_warning = warnings.showwarning
+warnings.showwarning = _show_warning
+# Each time, as log lines were (Python's default shows a warning once per
+# place). Appended, so a user's own -W or filterwarnings still come first.
+warnings.filterwarnings("always", category=PgnetWarning, append=True)

@@ -52,7 +52,7 @@ from collections import deque, namedtuple
 import zmq
 
 from . import addresses, discovery, wire
-from .errors import AddressError, MessageError, PgnetError, SocketRoleError, log
+from .errors import AddressError, DroppedMessageWarning, MessageError, NoReplyWarning, NotFoundWarning, NotSentWarning, PgnetError, SocketRoleError, log, warn
 from .settings import settings
 
 #: How long the blocking calls wait when not told, in seconds.
@@ -139,7 +139,7 @@ class _Inbox(deque):
         if len(self) >= _INBOX_LIMIT:
             if not self.warned:
                 self.warned = True
-                log.warning(
+                warn(DroppedMessageWarning,
                     "%d %s are waiting to be read; newer ones are being dropped. "
                     "Read them (or stop sending so many).", len(self), self.what
                 )
@@ -240,7 +240,7 @@ def _poll(endpoint, timeout_ms):
 
 def _too_big(size, what, source):
     if size > settings.max_message_bytes:
-        log.warning(
+        warn(DroppedMessageWarning,
             "Dropped %s of %s on %s: larger than the limit of %s "
             "(pgnet.settings.max_message_bytes).",
             what, wire.describe_size(size), source,
@@ -260,7 +260,7 @@ def _unpack(body, raw, what, source):
     try:
         return True, wire.decode(body)
     except MessageError as error:
-        log.warning("Dropped %s on %s: %s", what, source, error)
+        warn(DroppedMessageWarning, "Dropped %s on %s: %s", what, source, error)
         return False, None
 
 
@@ -281,7 +281,7 @@ class _Listener(_Endpoint):
         try:
             delimiter = frames.index(b"", 1)
         except ValueError:
-            log.warning("Dropped a malformed message on %s (no envelope).", self.source)
+            warn(DroppedMessageWarning, "Dropped a malformed message on %s (no envelope).", self.source)
             return
         envelope, rest = frames[: delimiter + 1], frames[delimiter + 1 :]
         sender = _sender_name(frames[0])
@@ -290,7 +290,7 @@ class _Listener(_Endpoint):
         elif len(rest) == 2 and rest[0] in (MESSAGE, COMMAND):
             (kind, body), raw = rest, False
         else:
-            log.warning("Dropped a malformed message on %s (%d parts).", self.source, len(rest))
+            warn(DroppedMessageWarning, "Dropped a malformed message on %s (%d parts).", self.source, len(rest))
             return
         what = "a %s from %s" % (kind.decode(), sender)
         ok, data = _unpack(body, raw, what, self.source)
@@ -301,7 +301,7 @@ class _Listener(_Endpoint):
             return
         command = _as_command(data)
         if command is None:
-            log.warning("Dropped a malformed command from %s on %s.", sender, self.source)
+            warn(DroppedMessageWarning, "Dropped a malformed command from %s on %s.", sender, self.source)
             return
         self.inbox.add(Arrival("command", self.source, sender, command, None))
 
@@ -313,7 +313,7 @@ class _Listener(_Endpoint):
         try:
             _send(self.socket, envelope + [body])
         except zmq.ZMQError:
-            log.warning("Could not send the reply on %s: the asker has gone.", self.source)
+            warn(NotSentWarning, "Could not send the reply on %s: the asker has gone.", self.source)
 
 
 def _sender_name(identity):
@@ -354,7 +354,7 @@ class _Sender(_Endpoint):
         try:
             _send(self.socket, frames)
         except zmq.Again:
-            log.warning(
+            warn(NotSentWarning,
                 "%s is not taking any more messages (%d are queued). Is it "
                 "still running?", self.target, _HWM,
             )
@@ -365,7 +365,7 @@ class _Sender(_Endpoint):
 
     def accept(self, frames):
         if len(frames) != 3 or frames[1] != b"":
-            log.warning("Dropped a malformed reply from %s.", self.target)
+            warn(DroppedMessageWarning, "Dropped a malformed reply from %s.", self.target)
             return
         number, _, body = frames
         request = self.waiting.pop(number, None)
@@ -380,7 +380,7 @@ class _Sender(_Endpoint):
         for number, (deadline, _) in list(self.waiting.items()):
             if now > deadline:
                 del self.waiting[number]
-                log.warning("No reply from %s in time.", self.target)
+                warn(NoReplyWarning, "No reply from %s in time.", self.target)
 
 
 class _Publisher(_Endpoint):
@@ -410,7 +410,7 @@ class _Publisher(_Endpoint):
         try:
             _send(self.socket, [topic, body])
         except zmq.Again:
-            log.warning("News on %s could not be sent: too much is queued.", self.source)
+            warn(NotSentWarning, "News on %s could not be sent: too much is queued.", self.source)
 
 
 class _Subscriber(_Endpoint):
@@ -442,13 +442,13 @@ class _Subscriber(_Endpoint):
                 self.confirming = None
             return
         if len(frames) != 2:
-            log.warning("Dropped malformed news from %s.", self.source)
+            warn(DroppedMessageWarning, "Dropped malformed news from %s.", self.source)
             return
         topic, body = frames
         try:
             topic = topic.decode("utf-8")
         except UnicodeDecodeError:
-            log.warning("Dropped news from %s: its topic is not text.", self.source)
+            warn(DroppedMessageWarning, "Dropped news from %s: its topic is not text.", self.source)
             return
         ok, news = _unpack(body, self.raw, "news", self.source)
         if ok:
@@ -596,13 +596,13 @@ class _Postponed:
             return True
         if self.deadline is not None and now > self.deadline:
             if self.patient:
-                log.warning(
+                warn(NotFoundWarning,
                     "No program called %r found yet; pgnet will subscribe to "
                     "its news as soon as it appears.", self.target,
                 )
                 self.deadline = None
                 return False
-            log.warning(
+            warn(NotFoundWarning,
                 "Gave up sending to %r: no program of that name found in %g s. "
                 "Is it running, with the name spelt the same?",
                 self.target, DEFAULT_WAIT_S,
@@ -655,7 +655,7 @@ def send_message(address, message, wait_for_reply_s=None, raw=False):
     arrival = sender.wait(wait, lambda a: a.extra == number)
     if arrival is None:
         sender.waiting.pop(number, None)
-        log.warning(
+        warn(NoReplyWarning,
             "No reply from %s within %g s. Is it running and answering "
             "messages? (It must call send_reply, or return a value from "
             "on_network_message.)", address, wait,
@@ -904,7 +904,7 @@ def subscribe(address, topic="", wait_for_s=None, raw=False):
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 if wait > 0:
-                    log.warning("%s has not answered yet; its news will arrive once it does.", address)
+                    warn(NoReplyWarning, "%s has not answered yet; its news will arrive once it does.", address)
                 return False
             _poll(subscriber, int(min(remaining, 0.2) * 1000) + 1)
             subscriber.receive_all()

@@ -60,7 +60,7 @@ import pygame
 
 from . import addresses, discovery, messaging, wire
 from . import game as _game_layer
-from .errors import MessageError, PgnetError, log
+from .errors import MessageError, NotSentWarning, PgnetError, log, warn
 
 # -- settings -----------------------------------------------------------------
 
@@ -663,7 +663,7 @@ class TwoPlayerGame:
             session.state_seq -= 1
             if not self._warned_state:
                 self._warned_state = True
-                log.warning("game.my_state cannot be sent: %s", error)
+                warn(NotSentWarning, "game.my_state cannot be sent: %s", error)
 
     def _call_missing_partner(self, session, now):
         """Keep calling a partner who went missing, so they can resume."""

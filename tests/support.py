@@ -28,6 +28,12 @@ def unique(name="svc"):
     return "%s-%s" % (name, uuid.uuid4().hex[:8])
 
 
+def warning_text(caught):
+    """The texts of the warnings in ``caught`` (from ``pytest.warns`` or
+    ``recwarn``), one a line: what a user would have seen printed."""
+    return "\n".join(str(w.message) for w in caught)
+
+
 def wait_until(condition, timeout=10.0, interval=0.01, message="condition"):
     """Call ``condition`` until it returns something true; return that.
 

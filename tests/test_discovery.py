@@ -15,7 +15,7 @@ import pytest
 
 import pgnet
 from pgnet import discovery
-from support import ECHO_SERVICE, run, start, unique, wait_until
+from support import ECHO_SERVICE, run, start, unique, wait_until, warning_text
 
 # A program that starts, finds argv[1] and prints how long that took.
 FIND = """
@@ -92,12 +92,13 @@ def test_discover_all_lists_services_with_their_addresses():
         assert all(isinstance(name, str) and pgnet.is_address(address) for name, address in listed)
 
 
-def test_discover_of_an_unknown_name_warns_and_returns_none(caplog):
+def test_discover_of_an_unknown_name_warns_and_returns_none():
     started = time.monotonic()
-    assert pgnet.discover(unique("nobody"), wait_for_s=0.3) is None
+    with pytest.warns(pgnet.NotFoundWarning) as warned:
+        assert pgnet.discover(unique("nobody"), wait_for_s=0.3) is None
     took = time.monotonic() - started
     assert 0.3 <= took < 1.0
-    assert "No program called" in caplog.text
+    assert "No program called" in warning_text(warned)
 
 
 def test_names_with_spaces_and_unicode():
@@ -180,15 +181,16 @@ def test_unadvertise_from_another_process():
         assert known(name) is None
 
 
-def test_unadvertise_in_this_process(caplog):
+def test_unadvertise_in_this_process(recwarn):
     name = unique("local")
     pgnet.advertise(name)
     assert pgnet.discover(name, wait_for_s=5)
     pgnet.unadvertise(name)
     wait_until(lambda: known(name) is None, timeout=2, message="the name to go")
-    assert "was not advertising" not in caplog.text
+    assert "was not advertising" not in warning_text(recwarn)
     pgnet.unadvertise(name)  # a second time: a warning, not an error
-    assert "was not advertising" in caplog.text
+    assert "was not advertising" in warning_text(recwarn)
+    assert recwarn.pop(pgnet.UsageWarning)
 
 
 def test_unadvertise_is_final_even_while_adverts_are_going_out(monkeypatch):

@@ -5,7 +5,6 @@ working. The fakes here are plain pyzmq or plain UDP, as a buggy or hostile
 program would be. Every packet goes to 127.0.0.1 or 127.255.255.255 only.
 """
 
-import logging
 import math
 import os
 import signal
@@ -13,11 +12,12 @@ import socket
 import time
 
 import msgpack
+import pytest
 import zmq
 
 import pgnet
 from pgnet import addresses, discovery, wire
-from support import ECHO_SERVICE, run, start, unique, wait_until
+from support import ECHO_SERVICE, run, start, unique, wait_until, warning_text
 
 def plain_socket(kind, address=None):
     sock = zmq.Context.instance().socket(kind)
@@ -239,7 +239,7 @@ def test_garbage_frames_to_a_listener():
         no_crash(listener)
 
 
-def test_garbage_frames_from_a_publisher(monkeypatch, caplog):
+def test_garbage_frames_from_a_publisher(monkeypatch):
     fake_code = """
     import msgpack, zmq
     socket = zmq.Context.instance().socket(zmq.XPUB)
@@ -261,10 +261,11 @@ def test_garbage_frames_from_a_publisher(monkeypatch, caplog):
     """
     monkeypatch.setattr(pgnet.settings, "max_message_bytes", 100000)
     fake, address = start(fake_code)
-    with fake, caplog.at_level(logging.WARNING, logger="pgnet"):
+    with fake, pytest.warns(pgnet.DroppedMessageWarning) as warned:
         assert pgnet.wait_for_news(address, "news", wait_for_s=5) == ("news", "good")
-        dropped = [r for r in caplog.records if "Dropped" in r.getMessage()]
-        assert len(dropped) == 6
+        dropped = [w for w in warned if "Dropped" in str(w.message)]
+        assert len(dropped) == 6, warning_text(warned)
+        assert all(w.category is pgnet.DroppedMessageWarning for w in dropped)
 
 
 def test_garbage_frames_to_a_publisher():
@@ -294,7 +295,7 @@ def test_garbage_frames_to_a_publisher():
     assert pgnet.wait_for_news(address, "after", wait_for_s=5) == ("after", "it went")
 
 
-def test_garbage_replies_to_a_sender(caplog):
+def test_garbage_replies_to_a_sender():
     fake_code = """
     import msgpack, zmq
     socket = zmq.Context.instance().socket(zmq.ROUTER)
@@ -314,9 +315,9 @@ def test_garbage_replies_to_a_sender(caplog):
     socket.recv()
     """
     fake, address = start(fake_code)
-    with fake, caplog.at_level(logging.WARNING, logger="pgnet"):
+    with fake, pytest.warns(pgnet.PgnetWarning) as warned:
         assert pgnet.send_message(address, "first", wait_for_reply_s=0.5) is None
-        text = caplog.text
+        text = warning_text(warned)
         assert text.count("Dropped a malformed reply") == 3
         assert "not a pgnet message" in text
         assert "No reply from" in text

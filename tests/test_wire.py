@@ -6,7 +6,6 @@ time limits); nothing sleeps and hopes.
 """
 
 import inspect
-import logging
 
 import msgpack
 import pytest
@@ -14,7 +13,7 @@ import zmq
 
 import pgnet
 from pgnet import addresses, wire
-from support import run, wait_until
+from support import run, wait_until, warning_text
 
 
 def shape(value):
@@ -244,7 +243,7 @@ def test_values_keep_exact_types_between_two_other_processes(echo):
     assert [r for r in results if r[2:] != ["True", "True"]] == []
 
 
-def test_receiver_with_a_smaller_limit_drops_oversized_message_and_keeps_working(caplog):
+def test_receiver_with_a_smaller_limit_drops_oversized_message_and_keeps_working():
     code = """
     import sys
     import pgnet
@@ -258,9 +257,9 @@ def test_receiver_with_a_smaller_limit_drops_oversized_message_and_keeps_working
     """
     with run(code) as receiver:
         address = receiver.expect(r"LISTENING (\S+)").group(1)
-        with caplog.at_level(logging.WARNING, logger="pgnet"):
+        with pytest.warns(pgnet.NoReplyWarning) as warned:
             assert pgnet.send_message(address, "x" * 5000, wait_for_reply_s=0.5) is None
-        assert "No reply" in caplog.text
+        assert "No reply" in warning_text(warned)
         assert pgnet.send_message(address, "y" * 100, wait_for_reply_s=5) == 100
         assert receiver.expect(r"^GOT").string == "GOT 100"   # the first one it got
         wait_until(lambda: "larger than the limit" in receiver.stderr_text(), timeout=5,
