@@ -1,0 +1,259 @@
+"""The figures of the benchmark: one function each, listed in `FIGURES`.
+
+A figure function runs its worker (see `workers`) in a child process and
+turns the result into rows of the table (see `report.Row`); what it has to
+explain beyond the table it appends to `notes`. `quick` picks the short
+sizes in `SIZES`.
+
+Example:
+
+    notes = []
+    for row in figure_advertise(quick=True, notes=notes):
+        print(row.figure, row.pgnet, row.result)   # advertise() call ... 0.4 ms ... PASS
+"""
+
+import os
+import statistics
+import sys
+import time
+
+from .children import ROOT, Child, namespace_env, run_worker, worker_command
+from .report import Row, mark, ms, us
+from .workers import unique_name
+
+#: One frame of a game running at 60 frames a second, in seconds.
+FRAME_S = 1 / 60
+
+#: How much of each figure a run measures: (quick, full).
+SIZES = {
+    "round_trips": (6 * 150, 16 * 300),  # per kind, in interleaved rounds
+    "rounds": (6, 16),
+    "news": (20_000, 60_000),  # news items per repetition
+    "news_reps": (1, 3),  # repetitions per side, alternating
+    "pumps": (400, 1500),
+    "hook_sends": (80, 240),
+    "seekers": (5, 15),
+    "netns_seekers": (3, 10),
+    "adverts": (20, 60),
+    "advertisers": (1, 3),
+    "memory_runs": (1, 2),
+}
+
+
+def _size(what, quick):
+    return SIZES[what][0 if quick else 1]
+
+
+def figure_round_trip(quick, notes):
+    """Request/reply round trips, pgnet by address and by name against raw REQ/REP.
+
+    Two rows; notes what raw pyzmq speaking pgnet's frames takes. Example:
+    `figure_round_trip(True, notes)[0].ratio` is like `"2.59x / 1.70x"`.
+    """
+    result = run_worker("round_trip", _size("round_trips", quick), _size("rounds", quick),
+                         timeout=120)
+    raw = result["raw"]
+    rows = []
+    for kind, label in (("address", "by address"), ("name", "by service name")):
+        mine = result[kind]
+        ratio = mine["median"] / raw["median"]
+        rows.append(Row(
+            "request/reply round trip, %s (median / p99)" % label,
+            "%s / %s" % (us(mine["median"]), us(mine["p99"])),
+            "%s / %s" % (us(raw["median"]), us(raw["p99"])),
+            "%.2fx / %.2fx" % (ratio, mine["p99"] / raw["p99"]),
+            "median <= 1.3x raw", mark(ratio <= 1.3),
+        ))
+    frames = result["frames"]
+    notes.append(
+        "Round trip floor: raw pyzmq speaking pgnet's protocol (DEALER -> ROUTER, frames "
+        "[number, '', kind, body]) takes %s median, %.2fx REQ/REP; pgnet by address is "
+        "%.2fx that." % (us(frames["median"]), frames["median"] / raw["median"],
+                         result["address"]["median"] / frames["median"]))
+    return rows
+
+
+def figure_news(quick, notes):
+    """News items a second, one pgnet publisher to one subscriber, against raw PUB/SUB.
+
+    Example: `figure_news(True, notes)[0].pgnet` is like `"93,553 /s"`.
+    """
+    result = run_worker("news", _size("news", quick), _size("news_reps", quick), timeout=150)
+    best = {side: max(r["rate"] for r in runs) for side, runs in result.items()}
+    lost = {side: sum(r["sent"] - r["received"] for r in runs) for side, runs in result.items()}
+    ratio = best["pgnet"] / best["raw"] if best["raw"] else 0.0
+
+    def cell(side):
+        text = "{:,.0f} /s".format(best[side])
+        return text + (" (%d lost)" % lost[side] if lost[side] else "")
+
+    return [Row(
+        "news throughput, 1 publisher -> 1 subscriber (best of %d)" % _size("news_reps", quick),
+        cell("pgnet"), cell("raw"), "%.2fx" % ratio,
+        ">= 0.6x raw and >= 50,000/s", mark(ratio >= 0.6 and best["pgnet"] >= 50_000),
+    )]
+
+
+def figure_pump(quick, notes):
+    """What `pgnet.pump()` costs a game each frame when nothing arrives.
+
+    Example: `figure_pump(True, notes)[0].pgnet` is like `"6 us / 16 us"`.
+    """
+    result = run_worker("pump", _size("pumps", quick), timeout=60)
+    busy, idle, empty = result["busy"], result["idle"], result["empty"]
+    notes.append(
+        "Per-frame poll: right after a 1 ms sleep (as in a game, which sleeps until its next "
+        "frame) pgnet.pump() takes %s median, %s p99; an empty Python function called the "
+        "same way takes %s on this machine (waking a CPU from idle costs that), so the "
+        "figure in the table is measured with calls back to back."
+        % (us(idle["median"]), us(idle["p99"]), us(empty["median"])))
+    return [Row(
+        "per-frame pgnet.pump(), nothing pending, 4 names + discovery (median / p99)",
+        "%s / %s" % (us(busy["median"]), us(busy["p99"])), "-", "-",
+        "median <= 30 us", mark(busy["median"] <= 30e-6),
+    )]
+
+
+def figure_hook_latency(quick, notes):
+    """How long a command takes to reach its hook in a running Pygame Zero game.
+
+    Example: `figure_hook_latency(True, notes)[0].pgnet` is like `"10.1 ms / 16.2 ms"`.
+    """
+    result = run_worker("hook_latency", _size("hook_sends", quick), timeout=120)
+    notes.append(
+        "Hook latency: the game's frames took %s on average; pgnet hands what arrived to the "
+        "hooks once a frame, so the latency is at most about one frame." % ms(result["frame"]))
+    return [Row(
+        "hook latency in a running Pygame Zero game, send -> hook (median / p99)",
+        "%s / %s" % (ms(result["median"]), ms(result["p99"])), "-", "-",
+        "p99 <= 16.7 ms (1 frame)", mark(result["p99"] <= FRAME_S),
+    )]
+
+
+def _skipped(where, reason):
+    return Row("discovery, new process -> address of a running service, %s" % where,
+               "-", "-", "-", "<= 50 ms", "SKIPPED (%s)" % reason)
+
+
+def _discovery_row(where, results, notes):
+    note = ("Discovery: the figure is pgnet.discover() in a program that has just started, "
+            "from its first pgnet call; 'from spawn' adds starting Python and importing pgnet"
+            + (" (compiled afresh each time here: PYTHONDONTWRITEBYTECODE is set)."
+               if os.environ.get("PYTHONDONTWRITEBYTECODE") else "."))
+    if note not in notes:
+        notes.append(note)
+    found = [r["discover"] for r in results]
+    whole = [r["from_spawn"] for r in results]
+    median = statistics.median(found)
+    return Row(
+        "discovery, new process -> address of a running service, %s (median)" % where,
+        "%s (%s from spawn)" % (ms(median), ms(statistics.median(whole))), "-", "-",
+        "<= 50 ms", mark(median <= 0.050),
+    )
+
+
+def figure_discovery(quick, notes):
+    """How soon a program that has just started finds a service on the same machine.
+
+    Example: `figure_discovery(True, notes)[0].pgnet` is like `"2.3 ms (86.2 ms from spawn)"`.
+    """
+    results = run_worker("discovery", _size("seekers", quick), timeout=120)
+    return [_discovery_row("one machine", results, notes)]
+
+
+def figure_discovery_netns(quick, notes):
+    """The same as `figure_discovery`, from one network namespace to another.
+
+    Needs root, `ip netns` and the repository's `tests/netns.py`; without
+    them the row says SKIPPED and why. Example:
+    `figure_discovery_netns(True, notes)[0].result` is `"PASS"` or `"SKIPPED (...)"`.
+    """
+    where = "two namespaces"
+    tests = os.path.join(ROOT, "tests")
+    if not os.path.exists(os.path.join(tests, "netns.py")):
+        return [_skipped(where, "tests/netns.py not found: run from a clone of the repository")]
+    sys.path.insert(0, tests)
+    try:
+        import netns
+    finally:
+        sys.path.remove(tests)
+    ok, reason = netns.have_netns()
+    if not ok:
+        return [_skipped(where, reason)]
+    netns.cleanup_stale("pgb")
+    name = unique_name("found")
+    env = namespace_env()
+    results = []
+    with netns.Network(prefix="pgb") as network:
+        server = network.add_machine("server")
+        seeker = network.add_machine("seeker")
+        with Child(worker_command("advertise_forever", name), env=env,
+                    prefix=server.command([])) as advertiser:
+            advertiser.expect("READY", 20)
+            for _ in range(_size("netns_seekers", quick)):
+                spawned_at = time.monotonic()
+                with Child(worker_command("seek", name, spawned_at), env=env,
+                            prefix=seeker.command([])) as child:
+                    results.append(child.result(30))
+    if any(r["address"] is None for r in results):
+        raise RuntimeError("a fresh program did not find the service in the other namespace")
+    return [_discovery_row(where, results, notes)]
+
+
+def figure_advertise(quick, notes):
+    """How long `pgnet.advertise()` takes once discovery is running.
+
+    Example: `figure_advertise(True, notes)[0].pgnet` is like `"0.4 ms (max 0.5 ms)"`.
+    """
+    result = run_worker("advertise", _size("adverts", quick), timeout=60)
+    notes.append(
+        "advertise(): the first call in a program also starts discovery (a socket, a thread, "
+        "a first look at the network interfaces, a query): %s." % ms(result["first"]))
+    return [Row(
+        "advertise() call, discovery running (median; max)",
+        "%s (max %s)" % (ms(result["median"]), ms(result["max"])), "-", "-",
+        "<= 2 ms", mark(result["median"] <= 0.002),
+    )]
+
+
+def figure_vanish(quick, notes):
+    """How soon a SIGKILLed advertiser disappears from `pgnet.discover_all()`.
+
+    Example: `figure_vanish(True, notes)[0].pgnet` is like `"1.81 s"`.
+    """
+    result = run_worker("vanish", _size("advertisers", quick), timeout=60)
+    worst = max(result["times"])
+    return [Row(
+        "a killed advertiser gone from discover_all() (worst of %d)" % len(result["times"]),
+        "%.2f s" % worst, "-", "-", "<= 3 s", mark(worst <= 3.0),
+    )]
+
+
+def figure_memory(quick, notes):
+    """How much memory a listening pgnet adds to a Pygame Zero game.
+
+    Example: `figure_memory(True, notes)[0].pgnet` is like `"+4.7 MiB (51 MiB in all)"`.
+    """
+    result = run_worker("memory", _size("memory_runs", quick), timeout=120)
+    extra = (statistics.median(result["with"]) - statistics.median(result["without"])) / 1024
+    return [Row(
+        "memory: a game's RSS with pgnet listening, minus without",
+        "+%.1f MiB (%.0f MiB in all)" % (extra, statistics.median(result["with"]) / 1024),
+        "-", "-", "<= 15 MiB", mark(extra <= 15),
+    )]
+
+
+#: The figures in the order of the table: (label for --only, function).
+FIGURES = [
+    ("round trip", figure_round_trip),
+    ("news throughput", figure_news),
+    ("per-frame poll", figure_pump),
+    ("hook latency", figure_hook_latency),
+    ("discovery, one machine", figure_discovery),
+    ("discovery, two namespaces", figure_discovery_netns),
+    ("advertise()", figure_advertise),
+    ("killed advertiser", figure_vanish),
+    ("memory", figure_memory),
+]
+
+
