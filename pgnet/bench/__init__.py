@@ -1,11 +1,16 @@
 """Benchmarks: pgnet measured against raw pyzmq doing the same work.
 
-Run from a clone of the repository (the figure across two network
-namespaces needs root, ``ip netns`` and ``tests/netns.py``; without them it
-is reported as SKIPPED):
+It runs wherever pgnet is installed with its game extra (`pip install
+"pgnet[game]"`: the game figures need pygame and Pygame Zero), from any
+directory:
 
     python -m pgnet.bench           # the full run, under two minutes
     python -m pgnet.bench --quick   # a short run, under half a minute (CI)
+
+The figure across two network namespaces also needs root, `ip netns` and
+the repository's `tests/netns.py`, so it runs only with a pgnet from a clone
+of the repository (installed editable, or run from the clone's top
+directory); otherwise its row says SKIPPED and why.
 
 It prints what it ran on, then a table: each figure, pgnet's value, raw
 pyzmq's value where the figure is a comparison (measured in the same run,
@@ -14,7 +19,7 @@ payload), the ratio, the target and PASS or SHORT. Timings on a shared
 machine are noisy: run it twice before believing a SHORT.
 
 Safety: every pgnet program this starts on this computer has
-``PGNET_NETWORK=127.*`` (so discovery broadcasts stay on loopback) and a
+`PGNET_NETWORK=127.*` (so discovery broadcasts stay on loopback) and a
 random discovery port between 47000 and 48999. Only programs inside the
 network namespaces it creates use other addresses, and those reach only each
 other.

@@ -27,7 +27,39 @@ import tempfile
 import threading
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+#: A program that prints where a fresh Python would import pgnet from.
+_WHERE_IS_PGNET = (
+    "import importlib.util\n"
+    "spec = importlib.util.find_spec('pgnet')\n"
+    "print(spec.origin if spec else '')\n"
+)
+
+
+def path_for_children():
+    """The directory children need on PYTHONPATH to import this pgnet, or None.
+
+    The benchmark measures the pgnet that is running it, so the programs it
+    starts must import that same pgnet. Usually they do anyway (pgnet is
+    installed, from a wheel or editable); but when pgnet was found only
+    because the benchmark started in the directory holding it, a game
+    written to a temporary file would not find it, or would find another
+    one. This asks a fresh Python, started in an empty directory with this
+    environment, where it finds pgnet; if that is not this pgnet, the
+    answer is the directory that holds this pgnet. Example:
+
+        extra = path_for_children()   # None, or like "/home/ada/pgnet-clone"
+    """
+    import pgnet
+
+    here = os.path.realpath(pgnet.__file__)
+    with tempfile.TemporaryDirectory(prefix="pgnet-bench-") as empty:
+        found = subprocess.run(
+            [sys.executable, "-c", _WHERE_IS_PGNET], cwd=empty, stdin=subprocess.DEVNULL,
+            capture_output=True, text=True, timeout=60,
+        ).stdout.strip()
+    if found and os.path.realpath(found) == here:
+        return None
+    return os.path.dirname(os.path.dirname(here))
 
 
 def host_env():
@@ -38,7 +70,6 @@ def host_env():
     """
     env = dict(os.environ)
     env["PGNET_NETWORK"] = "127.*"
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
     env["SDL_VIDEODRIVER"] = env["SDL_AUDIODRIVER"] = "dummy"
     env["PYGAME_HIDE_SUPPORT_PROMPT"] = "1"
     env.pop("PGNET_BENCH_IN_NAMESPACE", None)
@@ -122,7 +153,7 @@ class Child:
 
     def __init__(self, args, env=None, prefix=()):
         self.process = subprocess.Popen(
-            list(prefix) + list(args), cwd=ROOT, env=env or host_env(),
+            list(prefix) + list(args), env=env or host_env(),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True, bufsize=1,
         )

@@ -12,12 +12,12 @@ Example:
         print(row.figure, row.pgnet, row.result)   # advertise() call ... 0.4 ms ... PASS
 """
 
+import importlib.util
 import os
 import statistics
-import sys
 import time
 
-from .children import ROOT, Child, namespace_env, run_worker, worker_command
+from .children import Child, namespace_env, run_worker, worker_command
 from .report import Row, mark, ms, us
 from .workers import unique_name
 
@@ -130,6 +130,24 @@ def figure_hook_latency(quick, notes):
     )]
 
 
+def _repository_netns():
+    """The repository's tests/netns.py as a module, or None.
+
+    Only a pgnet inside a clone of the repository has it beside it (an
+    installed wheel has no tests).
+    """
+    import pgnet
+
+    clone = os.path.dirname(os.path.dirname(os.path.realpath(pgnet.__file__)))
+    path = os.path.join(clone, "tests", "netns.py")
+    if not (os.path.isfile(path) and os.path.isfile(os.path.join(clone, "setup.cfg"))):
+        return None
+    spec = importlib.util.spec_from_file_location("netns", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def _skipped(where, reason):
     return Row("discovery, new process -> address of a running service, %s" % where,
                "-", "-", "-", "<= 50 ms", "SKIPPED (%s)" % reason)
@@ -169,14 +187,10 @@ def figure_discovery_netns(quick, notes):
     `figure_discovery_netns(True, notes)[0].result` is `"PASS"` or `"SKIPPED (...)"`.
     """
     where = "two namespaces"
-    tests = os.path.join(ROOT, "tests")
-    if not os.path.exists(os.path.join(tests, "netns.py")):
-        return [_skipped(where, "tests/netns.py not found: run from a clone of the repository")]
-    sys.path.insert(0, tests)
-    try:
-        import netns
-    finally:
-        sys.path.remove(tests)
+    netns = _repository_netns()
+    if netns is None:
+        return [_skipped(where, "needs tests/netns.py: this pgnet is not in a clone "
+                                "of the repository")]
     ok, reason = netns.have_netns()
     if not ok:
         return [_skipped(where, reason)]
@@ -188,12 +202,12 @@ def figure_discovery_netns(quick, notes):
         server = network.add_machine("server")
         seeker = network.add_machine("seeker")
         with Child(worker_command("advertise_forever", name), env=env,
-                    prefix=server.command([])) as advertiser:
+                   prefix=server.command([])) as advertiser:
             advertiser.expect("READY", 20)
             for _ in range(_size("netns_seekers", quick)):
                 spawned_at = time.monotonic()
                 with Child(worker_command("seek", name, spawned_at), env=env,
-                            prefix=seeker.command([])) as child:
+                           prefix=seeker.command([])) as child:
                     results.append(child.result(30))
     if any(r["address"] is None for r in results):
         raise RuntimeError("a fresh program did not find the service in the other namespace")

@@ -13,6 +13,7 @@ import sys
 import textwrap
 import time
 
+from .children import path_for_children
 from .figures import FIGURES
 from .report import Row, describe_machine, format_table, load_average
 from .workers import worker_main
@@ -39,13 +40,17 @@ def main(argv=None):
     if os.environ.get("PGNET_BENCH_IN_NAMESPACE"):
         raise SystemExit("run the benchmark itself outside the namespaces it creates")
     # Every program started from here keeps discovery on loopback, on a
-    # port of its own.
+    # port of its own, and imports this same pgnet.
     import pgnet
 
     os.environ["PGNET_NETWORK"] = pgnet.settings.network = "127.*"
     port = random.randint(47000, 48999)
     os.environ["PGNET_DISCOVERY_PORT"] = str(port)
     pgnet.settings.discovery_port = port
+    extra = path_for_children()
+    if extra:
+        os.environ["PYTHONPATH"] = os.pathsep.join(
+            [extra] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p])
     started = time.monotonic()
     command = "python -m pgnet.bench" + (" --quick" if options.quick else "")
     print("pgnet benchmarks (%s), %s" % ("quick" if options.quick else "full",
@@ -54,7 +59,8 @@ def main(argv=None):
         print(line)
     print("Load average at the start: %s (timings are only as steady as the machine)"
           % load_average())
-    print("Reproduce: %s  (from a clone; as root for the namespace figure)" % command)
+    print("Reproduce: %s  (the namespace figure needs root and a clone of the repository)"
+          % command)
     print(flush=True)
     rows, notes, failed = [], [], False
     for label, figure in FIGURES:
