@@ -7,6 +7,7 @@ the targets are met (``python -m pgnet.bench`` itself reports that).
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -76,3 +77,50 @@ def test_quick_benchmark_prints_every_figure_with_target_and_mark():
         assert re.search(r"\d", mine), row  # pgnet's figure was measured
         if name.startswith(("request/reply", "news")):  # compared with raw pyzmq
             assert re.search(r"\d", raw) and re.search(r"\d\.\d\dx", ratio), row
+
+
+def copy_of_pgnet(directory):
+    """A copy of the pgnet package in `directory` (no repository around it);
+    returns the directory's real path."""
+    shutil.copytree(os.path.join(ROOT, "pgnet"), os.path.join(directory, "pgnet"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return os.path.realpath(directory)
+
+
+def test_bench_needs_no_repository_and_skips_the_namespace_figure(tmp_path):
+    # A pgnet outside any clone, as from a wheel, run from yet another directory.
+    site = copy_of_pgnet(tmp_path / "site")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = dict(os.environ, PYTHONPATH=site)
+    done = subprocess.run(
+        [sys.executable, "-m", "pgnet.bench", "--quick", "--only", "discovery"],
+        cwd=elsewhere, env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        timeout=60,
+    )
+    output = done.stdout
+    assert done.returncode == 0, "exit %d\n%s\n%s" % (done.returncode, output, done.stderr)
+    one_machine, two_namespaces = table_rows(output)
+    assert "one machine" in one_machine[0], one_machine
+    assert one_machine[5] in ("PASS", "SHORT"), one_machine  # its programs found pgnet
+    assert "two namespaces" in two_namespaces[0], two_namespaces
+    assert re.fullmatch(r"SKIPPED \(.*tests/netns\.py.*\)", two_namespaces[5]), two_namespaces
+
+
+def test_children_import_the_pgnet_that_runs_the_bench(tmp_path):
+    # Found only through the current directory: children get it on PYTHONPATH.
+    clone = copy_of_pgnet(tmp_path / "clone")
+    code = ("import os, pgnet, pgnet.bench.children as c\n"
+            "print(os.path.realpath(pgnet.__file__))\nprint(c.path_for_children())\n")
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    done = subprocess.run([sys.executable, "-c", code], cwd=clone, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.split("\n")[:2] == [
+        os.path.join(clone, "pgnet", "__init__.py"), clone], done.stdout + done.stderr
+    # Found through PYTHONPATH (or installed): children find it themselves.
+    env["PYTHONPATH"] = clone
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.stdout.split("\n")[:2] == [
+        os.path.join(clone, "pgnet", "__init__.py"), "None"], done.stdout + done.stderr
