@@ -11,6 +11,8 @@ each other messages, commands and news:
 need pygame: a headless Raspberry Pi robot can use it as it is.
 """
 
+import importlib.util
+
 from .addresses import is_address
 from .discovery import (
     MAX_NAME_LENGTH,
@@ -48,14 +50,14 @@ from .messaging import (
     wait_for_news,
 )
 from .settings import settings
-from ._autoload import install_when_pgzero_runs as _install_when_pgzero_runs
+from .pgzero_hooks import install_when_pgzero_runs as _install_when_pgzero_runs
 
 __version__ = "0.1.0"
 
 # The game layer needs pygame, so it is loaded on first use of one of these.
 _GAME_NAMES = {
     "MESSAGE", "REPLY", "COMMAND", "NEWS", "SERVICE_FOUND", "SERVICE_LOST",
-    "EVENTS_PER_FRAME", "pump", "watch", "reply_to",
+    "pump", "watch", "reply_to",
 }
 
 # Two-player games (docs/two-player.md): loaded on first use, they need pygame.
@@ -64,16 +66,50 @@ _TWO_PLAYER_NAMES = {
     "PLAYER_JOINED", "PLAYER_LEFT", "GAME_EVENT", "MOVE_MADE", "NEW_ROUND",
 }
 
+# Old names that still work, with a DeprecationWarning: old name -> (what
+# it gives, what to write instead).
+_RENAMED = {
+    "EVENTS_PER_FRAME": (lambda: settings.events_per_frame, "pgnet.settings.events_per_frame"),
+}
+
+#: The public API: what ``from pgnet import *`` gives and ``help(pgnet)`` shows.
+__all__ = [
+    # finding programs by name
+    "advertise", "discover", "discover_all", "unadvertise", "is_address", "MAX_NAME_LENGTH",
+    # messages, commands and news
+    "send_message", "wait_for_message", "send_reply", "listen",
+    "send_command", "wait_for_command", "split_command",
+    "publish_news", "subscribe", "wait_for_news", "close_all",
+    # settings, errors and warnings
+    "settings",
+    "PgnetError", "AddressError", "ServiceNameError", "MessageError", "SocketRoleError",
+    "PgnetWarning", "NoReplyWarning", "NotFoundWarning", "NameClashWarning",
+    "DroppedMessageWarning", "NotSentWarning", "DiscoveryWarning", "UsageWarning",
+]
+# The game names need pygame; listed only where it is installed, so that
+# "from pgnet import *" still works on a headless robot without it.
+if importlib.util.find_spec("pygame") is not None:
+    __all__ += sorted(_GAME_NAMES | _TWO_PLAYER_NAMES)
+
 
 def __getattr__(name):
     if name in _GAME_NAMES:
-        from . import game
+        from . import pygame_events
 
-        return getattr(game, name)
+        return getattr(pygame_events, name)
     if name in _TWO_PLAYER_NAMES:
         from . import twoplayer
 
         return getattr(twoplayer, name)
+    if name in _RENAMED:
+        value, instead = _RENAMED[name]
+        import warnings
+
+        warnings.warn(
+            "pgnet.%s is an old name: use %s instead." % (name, instead),
+            DeprecationWarning, stacklevel=2,
+        )
+        return value()
     raise AttributeError("module 'pgnet' has no attribute %r" % name)
 
 

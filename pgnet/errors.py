@@ -29,13 +29,17 @@ program or a test can turn them into errors or catch them:
         warnings.simplefilter("error", pgnet.NoReplyWarning)
         pgnet.send_message("quiz", "hello?")    # raises if no reply comes
 
-or, for a whole run, ``python -W error::pgnet.NoReplyWarning game.py``.
+or, for a whole run, ``python -W error::pgnet.NoReplyWarning game.py`` (Python
+itself cannot load pgnet that early and says "Invalid -W option ignored";
+pgnet applies the option as it loads).
 pgnet shows its own warnings as one plain line each (through the logger
 named "pgnet", so a program that sets up ``logging`` gets them there),
 without Python's usual file-and-line boilerplate.
 """
 
 import logging
+import re
+import sys
 import warnings
 
 #: The logger pgnet's warnings are shown through. With no logging set up,
@@ -171,8 +175,32 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
         _python_show_warning(message, category, filename, lineno, file, line)
 
 
+def _apply_warning_options():
+    """Apply the ``-W`` options (and ``PYTHONWARNINGS``) that name a pgnet
+    warning, such as ``-W error::pgnet.NoReplyWarning``.
+
+    Python reads those options as it starts, before it can import pgnet, so
+    it skips them (saying "Invalid -W option ignored"); pgnet applies them
+    now, in the same way and order."""
+    actions = ("default", "error", "ignore", "always", "module", "once")
+    for option in sys.warnoptions:
+        fields = [field.strip() for field in option.split(":")] + [""] * 5
+        action, message, category, module, lineno = fields[:5]
+        if not category.startswith("pgnet."):
+            continue
+        cls = globals().get(category[len("pgnet."):])
+        action = next((a for a in actions if a.startswith(action or "default")), None)
+        if not (isinstance(cls, type) and issubclass(cls, PgnetWarning)) or action is None:
+            continue
+        warnings.filterwarnings(
+            action, re.escape(message), cls, re.escape(module) + r"\Z" if module else "",
+            int(lineno) if lineno.isdigit() else 0,
+        )
+
+
 _python_show_warning = warnings.showwarning
 warnings.showwarning = _show_warning
 # Each time, as log lines were (Python's default shows a warning once per
 # place). Appended, so a user's own -W or filterwarnings still come first.
 warnings.filterwarnings("always", category=PgnetWarning, append=True)
+_apply_warning_options()

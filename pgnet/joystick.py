@@ -29,26 +29,24 @@ every Pygame Zero hook, take only the parameters you need:
 
 pgnet opens each gamepad as it is plugged in (pygame sends nothing for a
 gamepad that has not been opened). Unlike the mouse hooks, ``button`` here
-is a plain number.
+is a plain number. This module turns pygame's gamepad events into the
+hooks' values; ``pgnet.pgzero_hooks`` calls the hooks.
 """
-
-import importlib
 
 import pygame
 
-from .game import teach_spellcheck
+from .pygame_events import Hook
 
 #: Each pygame joystick event type, its hook and the hook's parameters.
 HOOKS = {
-    pygame.JOYAXISMOTION: ("on_joystick_move", ["axis", "value", "joystick"]),
-    pygame.JOYBUTTONDOWN: ("on_joystick_down", ["button", "joystick"]),
-    pygame.JOYBUTTONUP: ("on_joystick_up", ["button", "joystick"]),
-    pygame.JOYHATMOTION: ("on_joystick_hat", ["hat", "value", "joystick"]),
-    pygame.JOYDEVICEADDED: ("on_joystick_added", ["joystick", "name"]),
-    pygame.JOYDEVICEREMOVED: ("on_joystick_removed", ["joystick"]),
+    pygame.JOYAXISMOTION: Hook("on_joystick_move", ("axis", "value", "joystick")),
+    pygame.JOYBUTTONDOWN: Hook("on_joystick_down", ("button", "joystick")),
+    pygame.JOYBUTTONUP: Hook("on_joystick_up", ("button", "joystick")),
+    pygame.JOYHATMOTION: Hook("on_joystick_hat", ("hat", "value", "joystick")),
+    pygame.JOYDEVICEADDED: Hook("on_joystick_added", ("joystick", "name")),
+    pygame.JOYDEVICEREMOVED: Hook("on_joystick_removed", ("joystick",)),
 }
 
-_installed = False
 _opened = {}  # joystick number (pygame's instance id) -> pygame Joystick
 
 
@@ -56,8 +54,16 @@ def _which(event):
     return getattr(event, "instance_id", getattr(event, "joy", 0))
 
 
-def _values(event):
-    """The hook's arguments for ``event``; also opens and forgets gamepads."""
+def hook_values(event):
+    """The values a gamepad hook may ask for, by parameter name, for a
+    pygame joystick ``event``; opens a gamepad that was just plugged in and
+    forgets one that was unplugged.
+
+    Example:
+
+        hook_values(pygame.event.Event(pygame.JOYBUTTONDOWN, button=2, instance_id=0))
+        # {'joystick': 0, 'button': 2}
+    """
     if event.type == pygame.JOYDEVICEADDED:
         try:
             stick = pygame.joystick.Joystick(event.device_index)
@@ -70,51 +76,9 @@ def _values(event):
         _opened.pop(_which(event), None)
         return {"joystick": _which(event)}
     values = {"joystick": _which(event)}
-    for name in HOOKS[event.type][1]:
+    for name in HOOKS[event.type].params:
         if name != "joystick":
             values[name] = getattr(event, name)
     if event.type == pygame.JOYHATMOTION:
         values["value"] = tuple(values["value"])
     return values
-
-
-def _dispatcher(hook):
-    """An event handler that calls ``hook`` (or nothing) with the
-    parameters it asks for, by name, like Pygame Zero's own hooks."""
-    names = ()
-    if callable(hook):
-        code = hook.__code__
-        names = code.co_varnames[: code.co_argcount]
-
-    def handle(event):
-        values = _values(event)
-        if callable(hook):
-            return hook(**{name: values[name] for name in names})
-        return None
-
-    return handle
-
-
-def _wrap_load_handlers(original):
-    def load_handlers(self):
-        original(self)
-        # Always handled, even without a hook, so gamepads get opened.
-        for event_type, (hook, _) in HOOKS.items():
-            self.handlers[event_type] = _dispatcher(getattr(self.mod, hook, None))
-
-    load_handlers.pgnet_joystick = True
-    return load_handlers
-
-
-def install_pgzero():
-    """Teach Pygame Zero the gamepad hooks. Done by ``import pgnet`` in a
-    Pygame Zero game; calling it again does nothing."""
-    global _installed
-    if _installed:
-        return
-    _installed = True
-    game_class = importlib.import_module("pgzero.game").PGZeroGame
-    for hook, params in HOOKS.values():
-        teach_spellcheck(hook, params)
-    if not getattr(game_class.load_handlers, "pgnet_joystick", False):
-        game_class.load_handlers = _wrap_load_handlers(game_class.load_handlers)

@@ -1033,3 +1033,4 @@ def finish():
 
 
 atexit.register(finish)
+reply_to_arrival = answer  # TEMPORARY

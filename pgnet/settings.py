@@ -20,6 +20,13 @@ program starts (handy for a whole classroom):
 The timing settings (``advert_interval_s``, ``advert_ttl_s``) rarely need
 changing: a program that stops without saying goodbye disappears from the
 others after ``advert_ttl_s`` seconds.
+
+Two settings shape how a game takes in a flood of network events, a frame
+at a time: ``events_per_frame`` (at most this many events handed to the game
+in one frame, default 500) and ``time_per_frame_s`` (pgnet stops collecting
+for the frame once it has spent this long, default 0.004 s: a flood costs
+some 25 us an event on a PC, several times that on a Raspberry Pi). What
+does not fit waits, in order, for the next frames.
 """
 
 import os
@@ -58,6 +65,8 @@ class Settings:
         self.relay = os.environ.get("PGNET_RELAY", "").strip() or None
         self.advert_interval_s = 0.5
         self.advert_ttl_s = 2.0
+        self.events_per_frame = 500
+        self.time_per_frame_s = 0.004
 
     def __repr__(self):
         return "<pgnet settings %s>" % ", ".join(

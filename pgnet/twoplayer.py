@@ -59,7 +59,7 @@ from collections import deque
 import pygame
 
 from . import addresses, discovery, messaging, wire
-from . import game as _game_layer
+from . import pygame_events
 from .errors import MessageError, NotSentWarning, PgnetError, log, warn
 
 # -- settings -----------------------------------------------------------------
@@ -91,15 +91,15 @@ _WAITING, _JOINING, _PLAYING = "waiting", "joining", "playing"
 #         print(event.player.name, "joined")
 
 #: ``on_player_joined(player)``: your partner arrived (or came back).
-PLAYER_JOINED = _game_layer.register_hook("on_player_joined", ["player"])
+PLAYER_JOINED = pygame_events.register_hook("on_player_joined", ["player"])
 #: ``on_player_left(player)``: your partner left, crashed or lost the network.
-PLAYER_LEFT = _game_layer.register_hook("on_player_left", ["player"])
+PLAYER_LEFT = pygame_events.register_hook("on_player_left", ["player"])
 #: ``on_game_event(name, data, player)``: your partner's ``send_event``.
-GAME_EVENT = _game_layer.register_hook("on_game_event", ["name", "data", "player"])
+GAME_EVENT = pygame_events.register_hook("on_game_event", ["name", "data", "player"])
 #: ``on_move(move, player)``: a move was made, by you or your partner.
-MOVE_MADE = _game_layer.register_hook("on_move", ["move", "player"])
+MOVE_MADE = pygame_events.register_hook("on_move", ["move", "player"])
 #: ``on_new_round(round_number, first_player)``: a new round of turns began.
-NEW_ROUND = _game_layer.register_hook("on_new_round", ["round_number", "first_player"])
+NEW_ROUND = pygame_events.register_hook("on_new_round", ["round_number", "first_player"])
 
 
 def _new_id():
@@ -1043,13 +1043,13 @@ def two_player(game_name, room=None, name=None, partner=None, lobby=False, send_
 
 def _post(event_type, **attributes):
     event = pygame.event.Event(event_type, **attributes)
-    _game_layer.queue_event(event)
+    pygame_events.queue_event(event)
     return event
 
 
 def _still_queued(event):
     """Has the game not been handed ``event`` yet?"""
-    if any(queued is event for queued in _game_layer._backlog):
+    if pygame_events.is_queued(event):
         return True
     try:
         return pygame.event.peek(event.type, pump=False)

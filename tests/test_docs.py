@@ -18,6 +18,8 @@ import sys
 
 import pytest
 
+from game_support import DOCS, code_blocks
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 pytestmark = pytest.mark.skipif(
@@ -52,7 +54,9 @@ PAGES = [
 # pages were really generated (one per page is enough).
 GENERATED = {
     "reference/core/index.html": ["pgnet.send_message", "pgnet.advertise", "pgnet.wait_for_news"],
-    "reference/game/index.html": ["pgnet.game.pump", "pgnet.game.watch", "pgnet.game.reply_to"],
+    "reference/game/index.html": [
+        "pgnet.pygame_events.pump", "pgnet.pygame_events.watch", "pgnet.pygame_events.reply_to",
+    ],
     "reference/twoplayer/index.html": [
         "pgnet.twoplayer.two_player",
         "pgnet.twoplayer.TwoPlayerGame.send_event",
@@ -120,3 +124,13 @@ def test_home_page_links_to_every_page(site):
     for page in PAGES[1:]:
         folder = page[: -len("index.html")]
         assert 'href="%s"' % folder in body, "the home page does not link to %s" % folder
+
+
+# -- the code in the game pages ------------------------------------------------------
+
+@pytest.mark.parametrize("doc", DOCS)
+def test_doc_code_compiles(doc):
+    blocks, _ = code_blocks(doc)
+    assert blocks
+    for block in blocks:
+        compile(block, doc, "exec")

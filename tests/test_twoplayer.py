@@ -35,7 +35,7 @@ except ImportError:  # tests/ is not a package: pytest puts it on sys.path
     from support import ROOT, Program, unique, wait_until
 
 from pgnet import PgnetError, discovery, messaging, twoplayer
-from pgnet import game as game_layer
+from pgnet import pygame_events, scheduler
 
 HERE = os.path.join(ROOT, "tests", "twoplayer_games")
 PROBE = os.path.join(HERE, "probe.py")
@@ -112,8 +112,8 @@ def check_pairs(ids, joins):
 def games():
     """Make two-player games in this process; clean up after the test."""
     made = []
-    was_events = messaging._events_mode
-    game_layer._backlog.clear()
+    was_events = scheduler.events_mode()
+    pygame_events.events.backlog.clear()
 
     def make(*args, **kwargs):
         made.append(twoplayer.two_player(*args, **kwargs))
@@ -122,24 +122,24 @@ def games():
     yield make
     for game in made:
         game.leave()
-    game_layer._backlog.clear()
-    messaging.use_events(was_events)
+    pygame_events.events.backlog.clear()
+    scheduler.use_events(was_events)
 
 
 def run_until(condition, timeout=5.0, message="condition"):
     """Pump pgnet (as a game's frames would) until ``condition()``."""
-    return wait_until(lambda: messaging.pump() is not None and condition(), timeout,
+    return wait_until(lambda: scheduler.pump() is not None and condition(), timeout,
                       interval=0.002, message=message)
 
 
 def events(kind):
     """The queued pgnet events of ``kind`` (as the game would get them)."""
-    return [e for e in game_layer._backlog if e.type == kind]
+    return [e for e in pygame_events.events.backlog if e.type == kind]
 
 
 def dispatch():
     """The game has been handed every queued event."""
-    game_layer._backlog.clear()
+    pygame_events.events.backlog.clear()
 
 
 def pair_in_process(games):

@@ -36,11 +36,11 @@ first_at = last_at = None
 
 print("LISTENING %s" % pgnet.listen(NAME))
 
-untimed_pump = pgnet.game.pump
+untimed_pump = pgnet.pygame_events.pump
 
 
 def timed_pump():
-    """pgnet.game.pump, timed: Pygame Zero's clock calls it every frame."""
+    """pgnet.pygame_events.pump, timed: Pygame Zero's clock calls it every frame."""
     start, start_cpu = time.perf_counter(), time.thread_time()
     untimed_pump()
     if first_at is not None:
@@ -48,7 +48,7 @@ def timed_pump():
         pump_cpu_times.append(time.thread_time() - start_cpu)
 
 
-pgnet.game.pump = timed_pump
+pgnet.pygame_events.pump = timed_pump
 
 
 def on_network_command(command, params):

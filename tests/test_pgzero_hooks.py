@@ -1,119 +1,21 @@
-"""pgnet in games: real Pygame Zero games and pygame programs, run headless
+"""pgnet inside Pygame Zero (pgnet/pgzero_hooks.py): real games, run headless
 as separate processes, talking to each other over loopback.
 
-The games are in tests/games/ (and games/hello/). Each one prints what its
-hooks receive and quits by itself; the tests wait for those lines with
-deadlines, never for a fixed time. Tests that measure something print it
-(run pytest with -s to see): per-frame pump() cost, hook latency, frame
-times during a flood.
+Tests that measure something print it (run pytest with -s to see): hook
+latency and frame times during a flood.
 """
 
 import json
 import os
-import re
-import shutil
 import signal
-import sys
 
 import pytest
 
-try:
-    from .support import ROOT, Program, unique, wait_until
-except ImportError:  # tests/ is not a package: pytest puts it on sys.path
-    from support import ROOT, Program, unique, wait_until
-
-GAMES = os.path.join(ROOT, "tests", "games")
-RUN_PGZERO = os.path.join(GAMES, "run_pgzero.py")
-
-#: Bounds while messages arrive (60 frames a second: a frame is 16.7 ms).
-#: pgnet's own work in a frame (its pump(), as CPU time, which other
-#: programs cannot inflate) is what pgnet controls: it stops collecting after
-#: pgnet.game.TIME_PER_FRAME_S (4 ms), so ~5 ms is normal; 500 events at
-#: once, as before that limit, took 13 to 30 ms. A whole frame on the wall
-#: clock (what the player sees) has a loose bound: on a 2-core CI machine the
-#: sender, ZeroMQ's threads and other jobs compete for the CPU and a frame
-#: now and then loses 50 to 160 ms to them; but anything in pgnet that
-#: waited (its waits are 0.2 s slices or more) would break it.
-MAX_PUMP_CPU_S = 0.020
-MAX_FRAME_S = 0.250
-
-FLOOD_COUNT = 20000
-
-
-def pgzrun_script():
-    """The ``pgzrun`` console script next to this Python, or on the PATH."""
-    here = os.path.join(os.path.dirname(sys.executable), "pgzrun")
-    return here if os.path.exists(here) else shutil.which("pgzrun")
-
-
-def game(file, env, runner=()):
-    """Start tests/games/``file`` (with ``runner``, e.g. ``["-m", "pgzero"]``)."""
-    return Program(list(runner) + [os.path.join(GAMES, file)], env=env)
-
-
-def line(program, pattern):
-    """The match of the first output line matching ``pattern`` (the program
-    has ended, or printed it already), or an AssertionError."""
-    for text in program.lines:
-        match = re.search(pattern, text)
-        if match:
-            return match
-    raise AssertionError(
-        "no line matches %r.\nstdout:\n%s\nstderr:\n%s"
-        % (pattern, "\n".join(program.lines), program.stderr_text())
-    )
-
-
-def expect_all(program, patterns, timeout=15.0):
-    """Wait until ``program`` has printed a line matching each pattern, in
-    any order."""
-    def seen():
-        return all(any(re.search(p, text) for text in program.lines) for p in patterns)
-
-    try:
-        wait_until(seen, timeout, message="lines matching %r" % (patterns,))
-    except AssertionError as error:
-        raise AssertionError("%s\nstdout:\n%s\nstderr:\n%s" % (
-            error, "\n".join(program.lines), program.stderr_text())) from None
-
-
-def r(value):
-    """A regex matching ``repr(value)`` exactly."""
-    return re.escape(repr(value))
-
-
-def assert_clean(program):
-    """Exited with 0, no Python traceback, no spell-check warning."""
-    assert program.wait() == 0, program.stderr_text()
-    assert "Traceback" not in program.stderr_text(), program.stderr_text()
-    assert not any("Warning" in text for text in program.lines), program.lines
-
-
-def check_exchange(listener, watcher, name, me):
-    """The conversation of listener.py and watcher.py (or their plain pygame
-    twins), seen from both sides."""
-    port = listener.expect(r"^LISTENING [\d.]+:(\d+)$").group(1)
-    address = watcher.expect(r"^FOUND %s ([\d.]+:\d+)$" % r(name)).group(1)
-    assert address.endswith(":" + port)
-    # on_network_message(message, sender, address), then the two commands,
-    # in the order they were sent.
-    listener.expect(r"^MESSAGE 'hello' %s %s$" % (r(me), r(name)))
-    listener.expect(r"^COMMAND 'MOVE' \[1, 'up'\] %s %s$" % (r(me), r(name)))
-    listener.expect(r"^COMMAND 'LEFT' \[0\.5\] %s %s$" % (r(me), r(name)))
-    listener.expect(r"^COMMAND 'QUIT' \[\] %s %s$" % (r(me), r(name)))
-    listener.expect(r"^BYE$")
-    # The watcher quits once on_service_lost says the listener has gone.
-    watcher.expect(r"^LOST %s %s$" % (r(name), re.escape(address)))
-    assert_clean(listener)
-    assert_clean(watcher)
-    line(watcher, r"^REPLY \{'you said': 'hello'\} %s$" % r(name))
-    line(watcher, r"^NEWS 'score' \{'points': 3\} %s$" % r(name + "-news"))
-
-
-def pair_env():
-    name, me = unique("game"), unique("watcher")
-    return name, me, {"GAME_NAME": name, "WATCHER_NAME": me, "GAME_TIMEOUT": "20"}
-
+from game_support import (
+    FLOOD_COUNT, MAX_FRAME_S, MAX_PUMP_CPU_S, RUN_PGZERO, assert_clean, check_exchange,
+    code_blocks, expect_all, game, line, pair_env, pgzrun_script, r,
+)
+from support import ROOT, Program, unique, wait_until
 
 # -- two Pygame Zero games -----------------------------------------------------
 
@@ -137,13 +39,6 @@ def test_two_games_run_with_pgzrun_go():
         with game("watcher.py", env) as watcher:
             check_exchange(listener, watcher, name, me)
 
-
-def test_plain_pygame_programs_with_pump():
-    """The same exchange between two plain pygame loops calling pgnet.pump()."""
-    name, me, env = pair_env()
-    with game("pygame_listener.py", env) as listener:
-        with game("pygame_watcher.py", env) as watcher:
-            check_exchange(listener, watcher, name, me)
 
 
 # -- hooks ---------------------------------------------------------------------
@@ -333,53 +228,6 @@ def test_frames_and_hook_latency_while_commands_flow_steadily():
     assert stats["latency_median"] < 0.1, stats
 
 
-PUMP_COST = """
-import os, statistics, time
-import pygame
-import pgnet
-pygame.init()
-pygame.display.set_mode((100, 100))
-for number in range(4):
-    pgnet.listen("%s-%d" % (os.environ["GAME_NAME"], number))
-pgnet.watch()  # every service on the network
-pgnet.pump()
-pygame.event.get()
-times = []
-for frame in range(3000):
-    start = time.perf_counter()
-    pgnet.pump()
-    times.append(time.perf_counter() - start)
-    pygame.event.get()
-times.sort()
-print("PUMP %.1f %.1f %.1f" % (statistics.median(times) * 1e6,
-      times[int(0.99 * len(times))] * 1e6, times[-1] * 1e6))
-"""
-
-
-def test_pump_cost_with_nothing_pending():
-    """pgnet.pump() in a plain pygame loop, listening on 4 names and watching
-    the whole network, with nothing arriving."""
-    with Program(PUMP_COST, env={"GAME_NAME": unique("pump")}) as program:
-        match = program.expect(r"^PUMP ([\d.]+) ([\d.]+) ([\d.]+)$", timeout=20)
-        assert program.wait() == 0, program.stderr_text()
-    median, p99, slowest = map(float, match.groups())
-    print("\npump() with nothing pending: median %.1f us, p99 %.1f us, max %.1f us"
-          % (median, p99, slowest))
-    assert median < 500, match.group(0)
-
-
-# -- import ----------------------------------------------------------------------
-
-def test_import_pgnet_does_not_import_pygame():
-    code = (
-        "import sys, pgnet\n"
-        "print('LOADED', sorted(m for m in ('pygame', 'pgzero', 'pgnet.game') "
-        "if m in sys.modules))\n"
-    )
-    with Program(code) as program:
-        program.expect(r"^LOADED \[\]$")
-        assert program.wait() == 0, program.stderr_text()
-
 
 # -- games/hello -------------------------------------------------------------------
 
@@ -417,32 +265,6 @@ def test_hello_demo_runs_both():
         assert demo.wait() == 0, demo.stderr_text()
     assert "Traceback" not in demo.stderr_text(), demo.stderr_text()
 
-# -- the docs' code ------------------------------------------------------------------
-
-DOCS = ["first-networked-game.md", "events.md", "pygame.md"]
-
-
-def code_blocks(doc):
-    """The ```python blocks of docs/``doc``, and those whose first line is
-    ``# file.py`` by file name (a later block of the same file wins: the
-    tutorial grows its files step by step)."""
-    with open(os.path.join(ROOT, "docs", doc), encoding="utf-8") as file:
-        blocks = re.findall(r"```python\n(.*?)```", file.read(), re.S)
-    files = {}
-    for block in blocks:
-        match = re.match(r"# (\w+\.py)\n", block)
-        if match:
-            files[match.group(1)] = block
-    return blocks, files
-
-
-@pytest.mark.parametrize("doc", DOCS)
-def test_doc_code_compiles(doc):
-    blocks, _ = code_blocks(doc)
-    assert blocks
-    for block in blocks:
-        compile(block, doc, "exec")
-
 
 def test_tutorial_star_board_and_sender(tmp_path):
     """The tutorial's final star_board.py and star_sender.py (with names of
@@ -466,18 +288,37 @@ def test_tutorial_star_board_and_sender(tmp_path):
         assert "Traceback" not in program.stderr_text(), program.stderr_text()
 
 
-def test_pygame_doc_example_two_squares(tmp_path):
-    """docs/pygame.md's squares.py, run twice: each finds the other, greets
-    it and gets its answer."""
-    _, files = code_blocks("pygame.md")
-    path = tmp_path / "squares.py"
-    path.write_text(files["squares.py"], encoding="utf-8")
-    red, blue = unique("red"), unique("blue")
-    with Program([str(path), red, blue]) as first, Program([str(path), blue, red]) as second:
-        for program, me, other in ((first, red, blue), (second, blue, red)):
-            expect_all(program, [
-                "^%s says: Hello from %s$" % (re.escape(other), re.escape(other)),
-                "^%s answered: Hi %s, this is %s$" % (re.escape(other), re.escape(me), re.escape(other)),
-            ])
-    for program in (first, second):
-        assert "Traceback" not in program.stderr_text(), program.stderr_text()
+
+# -- how pgnet gets into Pygame Zero ---------------------------------------------------
+
+AUTOLOAD = """
+import sys
+import pgnet
+print("BEFORE", "pgzero.game" in sys.modules, "pygame" in sys.modules)
+import pgzero.game
+print("AFTER", getattr(pgzero.game.PGZeroGame.load_handlers, "pgnet_wrapped", False))
+import pkgutil
+print("ICON", pkgutil.get_data("pgzero", "data/icon.png") is not None)
+"""
+
+
+def test_import_pgnet_before_pgzero_installs_the_hooks_when_pgzero_loads():
+    with Program(AUTOLOAD) as program:
+        program.expect(r"^BEFORE False False$")
+        program.expect(r"^AFTER True$")
+        program.expect(r"^ICON True$")  # pgzero's own files still load
+        assert program.wait() == 0, program.stderr_text()
+
+
+def test_call_hook_passes_only_the_parameters_asked_for():
+    from pgnet.pgzero_hooks import call_hook
+
+    got = []
+
+    def on_network_command(params, command):  # any order, any subset
+        got.append((command, params))
+        return "done"
+
+    values = {"command": "LEFT", "params": [0.5], "sender": "ada", "address": "robot"}
+    assert call_hook(on_network_command, values) == "done"
+    assert got == [("LEFT", [0.5])]

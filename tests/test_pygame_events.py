@@ -1,0 +1,83 @@
+"""pgnet's network events in plain pygame programs (pgnet/pygame_events.py):
+real programs calling pgnet.pump() once a frame, run headless as separate
+processes.
+"""
+
+import re
+
+from game_support import check_exchange, code_blocks, expect_all, game, pair_env
+from support import Program, unique
+
+def test_plain_pygame_programs_with_pump():
+    """The same exchange between two plain pygame loops calling pgnet.pump()."""
+    name, me, env = pair_env()
+    with game("pygame_listener.py", env) as listener:
+        with game("pygame_watcher.py", env) as watcher:
+            check_exchange(listener, watcher, name, me)
+
+
+
+PUMP_COST = """
+import os, statistics, time
+import pygame
+import pgnet
+pygame.init()
+pygame.display.set_mode((100, 100))
+for number in range(4):
+    pgnet.listen("%s-%d" % (os.environ["GAME_NAME"], number))
+pgnet.watch()  # every service on the network
+pgnet.pump()
+pygame.event.get()
+times = []
+for frame in range(3000):
+    start = time.perf_counter()
+    pgnet.pump()
+    times.append(time.perf_counter() - start)
+    pygame.event.get()
+times.sort()
+print("PUMP %.1f %.1f %.1f" % (statistics.median(times) * 1e6,
+      times[int(0.99 * len(times))] * 1e6, times[-1] * 1e6))
+"""
+
+
+def test_pump_cost_with_nothing_pending():
+    """pgnet.pump() in a plain pygame loop, listening on 4 names and watching
+    the whole network, with nothing arriving."""
+    with Program(PUMP_COST, env={"GAME_NAME": unique("pump")}) as program:
+        match = program.expect(r"^PUMP ([\d.]+) ([\d.]+) ([\d.]+)$", timeout=20)
+        assert program.wait() == 0, program.stderr_text()
+    median, p99, slowest = map(float, match.groups())
+    print("\npump() with nothing pending: median %.1f us, p99 %.1f us, max %.1f us"
+          % (median, p99, slowest))
+    assert median < 500, match.group(0)
+
+
+# -- import ----------------------------------------------------------------------
+
+def test_import_pgnet_does_not_import_pygame():
+    code = (
+        "import sys, pgnet\n"
+        "print('LOADED', sorted(m for m in ('pygame', 'pgzero', 'pgnet.pygame_events') "
+        "if m in sys.modules))\n"
+    )
+    with Program(code) as program:
+        program.expect(r"^LOADED \[\]$")
+        assert program.wait() == 0, program.stderr_text()
+
+
+
+def test_pygame_doc_example_two_squares(tmp_path):
+    """docs/pygame.md's squares.py, run twice: each finds the other, greets
+    it and gets its answer."""
+    _, files = code_blocks("pygame.md")
+    path = tmp_path / "squares.py"
+    path.write_text(files["squares.py"], encoding="utf-8")
+    red, blue = unique("red"), unique("blue")
+    with Program([str(path), red, blue]) as first, Program([str(path), blue, red]) as second:
+        for program, me, other in ((first, red, blue), (second, blue, red)):
+            expect_all(program, [
+                "^%s says: Hello from %s$" % (re.escape(other), re.escape(other)),
+                "^%s answered: Hi %s, this is %s$" % (re.escape(other), re.escape(me), re.escape(other)),
+            ])
+    for program in (first, second):
+        assert "Traceback" not in program.stderr_text(), program.stderr_text()
