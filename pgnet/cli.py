@@ -32,7 +32,7 @@ import time
 import uuid
 import warnings
 
-from . import __version__, addresses, discovery, messaging, wire
+from . import __version__, addresses, discovery, messaging, netif, wire
 from .errors import AddressError, PgnetError, PgnetWarning, ServiceNameError, log
 from .settings import settings
 
@@ -270,7 +270,7 @@ def _machine_label(service, local_ips):
 
 
 def _local_ips():
-    return {n.ip for n in addresses.networks()}
+    return {n.ip for n in netif.networks()}
 
 
 # -- pgnet list -----------------------------------------------------------------
@@ -500,7 +500,7 @@ def _pattern_for(network):
 
 
 def _is_virtual(network):
-    return bool(addresses._VIRTUAL.match(network.interface))
+    return netif.is_virtual(network.interface)
 
 
 def _port_owners(port):
@@ -617,11 +617,11 @@ def cmd_doctor(args):
             )
 
     # -- this computer's networks ------------------------------------------------
-    networks = addresses.networks()
-    usable = addresses.usable_networks()
-    route_ip = addresses._route_ip()
+    networks = netif.networks()
+    usable = netif.usable_networks()
+    route_ip = netif.route_ip()
     try:
-        shown = addresses.best_ip()
+        shown = netif.best_ip()
     except AddressError as error:
         shown = None
         report.problem(
@@ -665,7 +665,7 @@ def cmd_doctor(args):
             say(_wrap("Programs listen on every address, and other computers reach "
                       "them on whichever address their discovery packets came from, "
                       "so the address shown only matters when you type it in.", "  "))
-    targets = addresses.broadcast_addresses()
+    targets = netif.broadcast_addresses()
     say("Discovery broadcasts go to: %s" % ", ".join(targets))
 
     if not outside and shown is not None:

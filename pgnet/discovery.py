@@ -33,7 +33,7 @@ import time
 import uuid
 from collections import deque, namedtuple
 
-from . import addresses, wire
+from . import addresses, netif, wire
 from .errors import DiscoveryWarning, MessageError, NameClashWarning, NotFoundWarning, ServiceNameError, UsageWarning, log, warn
 from .settings import settings
 
@@ -162,7 +162,7 @@ class Beacon:
 
     def _send(self, packet):
         data = _MAGIC + wire.encode(packet)
-        for target in addresses.broadcast_addresses():
+        for target in netif.broadcast_addresses():
             try:
                 self._socket.sendto(data, (target, self.port))
             except OSError as error:
@@ -233,7 +233,7 @@ class Beacon:
             if sock is self._relay_socket:
                 # Relayed: it comes from the program the relay heard it from.
                 source = packet["o"]
-                addresses._check_ip(source, source)
+                addresses.check_ip(source, source)
             self._handle(packet, source)
         except (MessageError, KeyError, TypeError, ValueError) as error:
             self.bad_packets += 1
@@ -466,7 +466,7 @@ def _parse(data):
             if packet.get("h") is not None:
                 if type(packet["h"]) is not str:
                     raise ValueError("bad host")
-                addresses._check_ip(packet["h"], packet["h"])
+                addresses.check_ip(packet["h"], packet["h"])
             for field, kinds in (("s", (int, float)), ("ttl", (int, float)), ("m", (str,))):
                 # (x != x only for NaN, which would never expire or compare)
                 if type(packet.get(field)) not in kinds or packet[field] != packet[field]:
@@ -529,7 +529,7 @@ def advertise(name, address=None):
         mine = peer.local.get(name)
     if mine and address is None:
         port, host, _ = mine
-        return "%s:%d" % (host or addresses.best_ip(), port)
+        return "%s:%d" % (host or netif.best_ip(), port)
     where = addresses.for_listening(address)
     host = None if where.host == "*" else where.host
     peer.advertise(name, where.port, host)
