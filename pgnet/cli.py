@@ -282,8 +282,7 @@ def cmd_list(args):
     with _Progress("Looking for pgnet programs (%g s)..." % args.wait):
         time.sleep(max(0.0, peer.started + args.wait - time.monotonic()))
     services = peer.services()
-    with peer._lock:
-        shared = {n: len(v) for n, v in peer.remote.items() if len(v) > 1}
+    shared = peer.instance_counts()
     if not services:
         say("No pgnet programs found on the network.")
         note("Start one (try 'pgnet listen hello' in another terminal), or run "
@@ -324,8 +323,7 @@ def _watch(peer):
             if known[key].address != current[key].address:
                 say("%s  moved     %s  to %s" % (_clock(), key[0], current[key].address))
         known = current
-        with peer._lock:  # woken by every advert and bye; expiries by the timeout
-            peer._lock.wait(0.25)
+        peer.wait_for_change(0.25)  # woken by every advert and bye; expiries by the timeout
 
 
 # -- pgnet send / command / ping --------------------------------------------------
@@ -1126,7 +1124,7 @@ def _parser():
 def _shutdown():
     """Say bye, and deliver what is still queued (a reply, a command) before
     the program ends: ZeroMQ drops it otherwise."""
-    beacon = discovery._beacon
+    beacon = discovery.current_beacon()
     if beacon is not None:
         beacon.close()
     messaging.finish()

@@ -352,6 +352,42 @@ class Beacon:
             self._send({"t": "bye", "n": name, "i": self.instance})
         return True
 
+    def local_names(self):
+        """The names this program advertises, as a list.
+
+        Example:
+
+            peer.local_names()   # ['pong']
+        """
+        with self._lock:
+            return list(self.local)
+
+    def local_address(self, name):
+        """``(port, host)`` where this program advertises ``name`` (host None:
+        every address), or None if it does not advertise it.
+
+        Example:
+
+            peer.local_address("pong")   # (40123, None)
+        """
+        with self._lock:
+            mine = self.local.get(name)
+        return None if mine is None else mine[:2]
+
+    def name_at(self, host, port):
+        """The name this program advertises at ``host`` and ``port`` (the
+        port as text, as in an address), or None.
+
+        Example:
+
+            peer.name_at("192.168.1.23", "40123")   # 'pong'
+        """
+        with self._lock:
+            for name, (local_port, local_host, _) in self.local.items():
+                if port == str(local_port) and local_host in (None, host):
+                    return name
+        return None
+
     def lookup(self, name):
         # Every change to the table goes through _note_change, which keeps
         # this dict: a send to a name looks it up each time, so it must be quick.
@@ -375,6 +411,19 @@ class Beacon:
                 # Short slices keep Ctrl-C prompt on every platform.
                 self._lock.wait(min(0.1, deadline - now, next_query - now))
 
+    def wait_for_change(self, timeout_s):
+        """Wait until an advert or a bye arrives, or ``timeout_s`` seconds
+        pass (expiries do not wake it: the timeout catches those).
+
+        Example:
+
+            while True:
+                print(peer.services())
+                peer.wait_for_change(0.25)
+        """
+        with self._lock:
+            self._lock.wait(timeout_s)
+
     def services(self):
         with self._lock:
             return [
@@ -383,11 +432,31 @@ class Beacon:
                 for name, winner in ((n, self._winner(n)) for n in sorted(self.remote))
             ]
 
+    def instance_counts(self):
+        """``{name: how many programs advertise it}``, for the names that
+        more than one program advertises.
+
+        Example:
+
+            peer.instance_counts()   # {'pong': 2}, or {} when every name is unique
+        """
+        with self._lock:
+            return {n: len(v) for n, v in self.remote.items() if len(v) > 1}
+
     def settle(self):
         """Give the answers to our start-up query time to arrive."""
         remaining = self.started + 0.2 - time.monotonic()
         if remaining > 0:
             self._stopping.wait(remaining)
+
+    def is_closed(self):
+        """True once ``close`` has been called.
+
+        Example:
+
+            peer.is_closed()   # False while the program uses discovery
+        """
+        return self._stopping.is_set()
 
     def close(self):
         """Say bye for every advertised name, then stop."""
@@ -487,11 +556,36 @@ def beacon():
     """This program's ``Beacon``, started on first use."""
     global _beacon
     with _beacon_lock:
-        if _beacon is None or _beacon._stopping.is_set():
+        if _beacon is None or _beacon.is_closed():
             _beacon = Beacon()
             atexit.register(_beacon.close)
             _install_sigterm_handler()
         return _beacon
+
+
+def current_beacon():
+    """This program's ``Beacon`` if discovery has started, else None;
+    never starts it.
+
+    Example:
+
+        peer = discovery.current_beacon()
+        if peer is not None:
+            peer.close()
+    """
+    return _beacon
+
+
+def local_names():
+    """The names this program advertises (a list; empty if discovery has
+    not started), without starting discovery.
+
+    Example:
+
+        discovery.local_names()   # ['pong']
+    """
+    peer = _beacon
+    return peer.local_names() if peer is not None else []
 
 
 def _install_sigterm_handler():
@@ -525,10 +619,9 @@ def advertise(name, address=None):
     """
     check_name(name)
     peer = beacon()
-    with peer._lock:
-        mine = peer.local.get(name)
+    mine = peer.local_address(name)
     if mine and address is None:
-        port, host, _ = mine
+        port, host = mine
         return "%s:%d" % (host or netif.best_ip(), port)
     where = addresses.for_listening(address)
     host = None if where.host == "*" else where.host
@@ -540,8 +633,7 @@ def listen_address(name):
     """Where this program listens for ``name`` (advertising it if needed),
     as a ``pgnet.addresses.ListenAddress``."""
     address = advertise(name)
-    with beacon()._lock:
-        port, host, _ = beacon().local[name]
+    port, host = beacon().local_address(name)
     return addresses.ListenAddress(host or "*", port, address)
 
 
@@ -551,11 +643,7 @@ def advertised_at(address):
     if _beacon is None or not isinstance(address, str):
         return None
     host, _, port = address.strip().rpartition(":")
-    with _beacon._lock:
-        for name, (local_port, local_host, _) in _beacon.local.items():
-            if port == str(local_port) and local_host in (None, host):
-                return name
-    return None
+    return _beacon.name_at(host, port)
 
 
 def unadvertise(name):
@@ -604,9 +692,9 @@ def known_address(name):
     """The address of ``name`` if this program already knows it, else None;
     at once, with no checks (only valid names are ever known)."""
     peer = _beacon
-    if type(name) is not str or peer is None or peer._stopping.is_set():
+    if type(name) is not str or peer is None or peer.is_closed():
         return None
-    return peer._addresses.get(name)
+    return peer.lookup(name)
 
 
 def discover_all():
