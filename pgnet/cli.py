@@ -32,7 +32,8 @@ import time
 import uuid
 import warnings
 
-from . import __version__, addresses, discovery, messaging, netif, wire
+from . import __version__, addresses, discovery, messaging, netif
+from .discovery import protocol
 from .errors import AddressError, PgnetError, PgnetWarning, ServiceNameError, log
 from .settings import settings
 
@@ -444,7 +445,7 @@ def cmd_news(args):
 # -- pgnet relay --------------------------------------------------------------------
 
 def cmd_relay(args):
-    from .relay import Relay
+    from .discovery.relay import Relay
 
     def show(kind, client):
         say("%s  %s %s (%d using the relay)" % (_clock(), client[0], kind, len(relay.clients)))
@@ -784,8 +785,7 @@ def _check_broadcasts(args, report, port, targets, usable, outside):
         instance = "doctor-" + uuid.uuid4().hex[:12]
         sent, returned, send_errors = {}, {}, {}
         for index, target in enumerate(targets):
-            packet = discovery._MAGIC + wire.encode(
-                {"t": "query", "n": None, "i": "%s-%d" % (instance, index)})
+            packet = protocol.encode_packet(protocol.query(None, "%s-%d" % (instance, index)))
             try:
                 sock.sendto(packet, (target, port))
                 sent[index] = time.perf_counter()
@@ -802,13 +802,13 @@ def _check_broadcasts(args, report, port, targets, usable, outside):
                     break
                 sock.settimeout(remaining)
                 try:
-                    data, (source, _) = sock.recvfrom(4096)
+                    data, (source, _) = sock.recvfrom(protocol.MAX_PACKET)
                 except socket.timeout:
                     break
                 except OSError:
                     continue
                 try:
-                    packet = discovery._parse(data)
+                    packet = protocol.parse_packet(data)
                 except Exception:  # anything on the port that is not pgnet's
                     continue
                 if packet["t"] == "query" and packet["i"].startswith(instance + "-"):
