@@ -34,156 +34,25 @@ listens, advertises and broadcasts on that network only (and on
 ``127.0.0.1``, so programs on the same computer still meet).
 """
 
-import fnmatch
 import ipaddress
 import re
 import socket
 from collections import namedtuple
 
-import ifaddr
-
+from . import netif
 from .errors import AddressError
+# Kept here too, for the code and tests that use them as addresses.LOOPBACK...
+from .netif import LOOPBACK, LOOPBACK_BROADCAST, free_port  # noqa: F401
 from .settings import settings
 
-LOOPBACK = "127.0.0.1"
-LOOPBACK_BROADCAST = "127.255.255.255"
-
-# Interface names that usually belong to virtual machines, containers or VPNs:
-# shown last, because other computers in the room cannot reach them.
-_VIRTUAL = re.compile(
-    r"^(docker|br-|veth|virbr|vbox|vmnet|vmware|tun|tap|wg|zt|utun|lxc|lxd|"
-    r"podman|cni|flannel|tailscale|hyper-v|vethernet)",
-    re.IGNORECASE,
-)
 _IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _PORT = re.compile(r"^\d+$")
 
-#: One IPv4 address of this computer: the interface's name, the address and
-#: the network's prefix length (24 for 255.255.255.0).
-Network = namedtuple("Network", "interface ip prefix")
-
 #: Where to listen: ``host`` to bind (``"*"`` for every address), ``port``,
 #: and ``shown``, the "ip:port" text to give back to the user.
+#:
+#: Example: ``ListenAddress("*", 40123, "192.168.1.23:40123")``.
 ListenAddress = namedtuple("ListenAddress", "host port shown")
-
-
-def networks():
-    """This computer's IPv4 addresses, as a list of ``Network``.
-
-    Example:
-
-        for network in pgnet.addresses.networks():
-            print(network.interface, network.ip)
-    """
-    found = []
-    for adapter in ifaddr.get_adapters():
-        for ip in adapter.ips:
-            if isinstance(ip.ip, str):  # IPv4; IPv6 comes as a tuple
-                found.append(Network(adapter.nice_name, ip.ip, ip.network_prefix))
-    if not any(n.ip == LOOPBACK for n in found):
-        found.append(Network("lo", LOOPBACK, 8))
-    return found
-
-
-def usable_networks(pattern=None):
-    """The networks pgnet may use: those matching ``pattern`` (or
-    ``settings.network``), plus loopback, minus link-local ``169.254.*``."""
-    pattern = pattern or settings.network
-    chosen = []
-    for network in networks():
-        if network.ip.startswith("169.254."):
-            continue
-        if network.ip.startswith("127.") or not pattern or _matches(network.ip, pattern):
-            chosen.append(network)
-    return chosen
-
-
-def _matches(ip, pattern):
-    return fnmatch.fnmatchcase(ip, pattern) or fnmatch.fnmatchcase(ip, pattern + ".*")
-
-
-def broadcast_addresses():
-    """Where discovery packets go: each usable network's directed broadcast
-    address, plus ``127.255.255.255`` for programs on this computer.
-
-    Worked out again at every call, so a Wi-Fi that connects after the
-    program started is used as soon as it is up.
-    """
-    targets = {LOOPBACK_BROADCAST}
-    for network in usable_networks():
-        if network.ip.startswith("127.") or network.prefix >= 31:
-            continue
-        net = ipaddress.IPv4Network("%s/%d" % (network.ip, network.prefix), strict=False)
-        targets.add(str(net.broadcast_address))
-    return sorted(targets)
-
-
-def _route_ip():
-    """The address this computer would use to reach the wider network.
-
-    Connecting a UDP socket sends nothing; it only asks the routing table.
-    """
-    probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        probe.connect(("198.51.100.1", 9))  # a documentation-only address
-        return probe.getsockname()[0]
-    except OSError:
-        return None
-    finally:
-        probe.close()
-
-
-def _is_private(ip):
-    return ipaddress.IPv4Address(ip).is_private
-
-
-def best_ip(pattern=None):
-    """The address pgnet shows for this computer (see the module's notes).
-
-    ``pattern`` is a wildcard such as ``"192.168.*"``; with one, the address
-    must match it, or ``AddressError`` says which addresses there are.
-
-    Example:
-
-        pgnet.addresses.best_ip()            # '192.168.1.23'
-        pgnet.addresses.best_ip("10.*")      # '10.0.0.7'
-    """
-    pattern = pattern or settings.network
-    candidates = [n for n in usable_networks(pattern) if not n.ip.startswith("127.")]
-    if pattern:
-        candidates = [n for n in candidates if _matches(n.ip, pattern)]
-        if not candidates and not _matches(LOOPBACK, pattern):
-            raise AddressError(
-                "None of this computer's addresses (%s) is on the network %r. "
-                "Check the wildcard, or that this computer is connected to "
-                "that network." % (", ".join(n.ip for n in networks()), pattern)
-            )
-    if not candidates:
-        return LOOPBACK
-    route_ip = _route_ip()
-
-    def rank(network):
-        return (
-            network.ip != route_ip,
-            not _is_private(network.ip),
-            bool(_VIRTUAL.match(network.interface)),
-        )
-
-    return min(candidates, key=rank).ip
-
-
-def free_port(host=""):
-    """A TCP port that nothing on this computer is using right now.
-
-    The operating system picks it, so it really is free.
-
-    Example:
-
-        port = pgnet.addresses.free_port()
-    """
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
 
 
 def _port(text, original):
@@ -214,7 +83,20 @@ def is_address(text):
     return bool(_PORT.match(text) or _IPV4.match(text) or "*" in text)
 
 
-def _split(address):
+def split(address):
+    """``(host, port)`` for an address in any form the module's table gives;
+    either part is None when the address leaves it out. Raises
+    ``AddressError`` for a bad port or a value that is not an address.
+
+    The host is returned as written (a name, an IP or a wildcard): nothing
+    is looked up.
+
+    Example:
+
+        split("192.168.1.5:5000")   # ('192.168.1.5', 5000)
+        split(5000)                 # (None, 5000)
+        split("192.168.*")          # ('192.168.*', None)
+    """
     if isinstance(address, bool) or not isinstance(address, (str, int)):
         raise AddressError(
             "An address must be text such as '192.168.1.5:5000' or a port "
@@ -231,7 +113,15 @@ def _split(address):
     return text, None
 
 
-def _check_ip(ip, original):
+def check_ip(ip, original):
+    """Raise ``AddressError`` unless ``ip`` is a valid IPv4 address such as
+    ``"192.168.1.5"``; the message quotes ``original``, what the user wrote.
+
+    Example:
+
+        check_ip("10.0.0.5", "10.0.0.5:4000")        # fine
+        check_ip("10.0.0.999", "10.0.0.999:4000")    # AddressError
+    """
     try:
         ipaddress.IPv4Address(ip)
     except ValueError:
@@ -251,7 +141,7 @@ def for_connecting(address):
         for_connecting(5000)                 # '127.0.0.1:5000'
         for_connecting("robot.local:5000")   # '192.168.1.40:5000'
     """
-    host, port = _split(address)
+    host, port = split(address)
     if port is None:
         raise AddressError(
             "%r has no port. To send, pgnet needs a port as well, as in "
@@ -272,7 +162,7 @@ def for_connecting(address):
                 "Cannot find the computer called %r. Check the spelling, or "
                 "use its IP address or its pgnet service name instead." % host
             ) from None
-    _check_ip(host, address)
+    check_ip(host, address)
     return "%s:%d" % (host, port)
 
 
@@ -284,14 +174,14 @@ def for_listening(address=None):
 
         for_listening("192.168.*")   # ListenAddress('192.168.1.5', 40123, ...)
     """
-    host, port = (None, None) if address is None else _split(address)
+    host, port = (None, None) if address is None else split(address)
     if host is None or host in ("*", "0.0.0.0"):
         if settings.network:
-            host = best_ip()
+            host = netif.best_ip()
         else:
             host = "*"
     elif "*" in host:
-        host = best_ip(host)
+        host = netif.best_ip(host)
     elif not _IPV4.match(host):
         try:
             host = socket.gethostbyname(host)
@@ -301,8 +191,8 @@ def for_listening(address=None):
                 "address out and pgnet chooses one." % address
             ) from None
     if host != "*":
-        _check_ip(host, address)
+        check_ip(host, address)
     if port is None:
-        port = free_port("" if host == "*" else host)
-    shown_ip = best_ip() if host == "*" else host
+        port = netif.free_port("" if host == "*" else host)
+    shown_ip = netif.best_ip() if host == "*" else host
     return ListenAddress(host, port, "%s:%d" % (shown_ip, port))

@@ -32,7 +32,8 @@ import time
 import uuid
 import warnings
 
-from . import __version__, addresses, discovery, messaging, wire
+from . import __version__, addresses, discovery, messaging, netif
+from .discovery import protocol
 from .errors import AddressError, PgnetError, PgnetWarning, ServiceNameError, log
 from .settings import settings
 
@@ -270,7 +271,7 @@ def _machine_label(service, local_ips):
 
 
 def _local_ips():
-    return {n.ip for n in addresses.networks()}
+    return {n.ip for n in netif.networks()}
 
 
 # -- pgnet list -----------------------------------------------------------------
@@ -282,8 +283,7 @@ def cmd_list(args):
     with _Progress("Looking for pgnet programs (%g s)..." % args.wait):
         time.sleep(max(0.0, peer.started + args.wait - time.monotonic()))
     services = peer.services()
-    with peer._lock:
-        shared = {n: len(v) for n, v in peer.remote.items() if len(v) > 1}
+    shared = peer.instance_counts()
     if not services:
         say("No pgnet programs found on the network.")
         note("Start one (try 'pgnet listen hello' in another terminal), or run "
@@ -324,8 +324,7 @@ def _watch(peer):
             if known[key].address != current[key].address:
                 say("%s  moved     %s  to %s" % (_clock(), key[0], current[key].address))
         known = current
-        with peer._lock:  # woken by every advert and bye; expiries by the timeout
-            peer._lock.wait(0.25)
+        peer.wait_for_change(0.25)  # woken by every advert and bye; expiries by the timeout
 
 
 # -- pgnet send / command / ping --------------------------------------------------
@@ -446,7 +445,7 @@ def cmd_news(args):
 # -- pgnet relay --------------------------------------------------------------------
 
 def cmd_relay(args):
-    from .relay import Relay
+    from .discovery.relay import Relay
 
     def show(kind, client):
         say("%s  %s %s (%d using the relay)" % (_clock(), client[0], kind, len(relay.clients)))
@@ -500,7 +499,7 @@ def _pattern_for(network):
 
 
 def _is_virtual(network):
-    return bool(addresses._VIRTUAL.match(network.interface))
+    return netif.is_virtual(network.interface)
 
 
 def _port_owners(port):
@@ -617,11 +616,11 @@ def cmd_doctor(args):
             )
 
     # -- this computer's networks ------------------------------------------------
-    networks = addresses.networks()
-    usable = addresses.usable_networks()
-    route_ip = addresses._route_ip()
+    networks = netif.networks()
+    usable = netif.usable_networks()
+    route_ip = netif.route_ip()
     try:
-        shown = addresses.best_ip()
+        shown = netif.best_ip()
     except AddressError as error:
         shown = None
         report.problem(
@@ -665,7 +664,7 @@ def cmd_doctor(args):
             say(_wrap("Programs listen on every address, and other computers reach "
                       "them on whichever address their discovery packets came from, "
                       "so the address shown only matters when you type it in.", "  "))
-    targets = addresses.broadcast_addresses()
+    targets = netif.broadcast_addresses()
     say("Discovery broadcasts go to: %s" % ", ".join(targets))
 
     if not outside and shown is not None:
@@ -786,8 +785,7 @@ def _check_broadcasts(args, report, port, targets, usable, outside):
         instance = "doctor-" + uuid.uuid4().hex[:12]
         sent, returned, send_errors = {}, {}, {}
         for index, target in enumerate(targets):
-            packet = discovery._MAGIC + wire.encode(
-                {"t": "query", "n": None, "i": "%s-%d" % (instance, index)})
+            packet = protocol.encode_packet(protocol.query(None, "%s-%d" % (instance, index)))
             try:
                 sock.sendto(packet, (target, port))
                 sent[index] = time.perf_counter()
@@ -804,13 +802,13 @@ def _check_broadcasts(args, report, port, targets, usable, outside):
                     break
                 sock.settimeout(remaining)
                 try:
-                    data, (source, _) = sock.recvfrom(4096)
+                    data, (source, _) = sock.recvfrom(protocol.MAX_PACKET)
                 except socket.timeout:
                     break
                 except OSError:
                     continue
                 try:
-                    packet = discovery._parse(data)
+                    packet = protocol.parse_packet(data)
                 except Exception:  # anything on the port that is not pgnet's
                     continue
                 if packet["t"] == "query" and packet["i"].startswith(instance + "-"):
@@ -1126,7 +1124,7 @@ def _parser():
 def _shutdown():
     """Say bye, and deliver what is still queued (a reply, a command) before
     the program ends: ZeroMQ drops it otherwise."""
-    beacon = discovery._beacon
+    beacon = discovery.current_beacon()
     if beacon is not None:
         beacon.close()
     messaging.finish()

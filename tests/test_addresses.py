@@ -1,8 +1,8 @@
 """Addresses: every form pgnet accepts, the mistakes it explains, and ports.
 
 These tests bind real sockets on loopback but send nothing anywhere. The
-test settings (conftest.py) pin pgnet to ``127.*``, which the first test
-checks: every other test relies on it.
+test settings (conftest.py) pin pgnet to ``127.*``, which test_netif.py
+checks: every test here relies on it.
 """
 
 import socket
@@ -21,14 +21,6 @@ def busy_port():
     holder.listen(1)
     yield holder.getsockname()[1]
     holder.close()
-
-
-def test_tests_keep_discovery_on_loopback():
-    assert pgnet.settings.network == "127.*"
-    targets = addresses.broadcast_addresses()
-    assert targets == [addresses.LOOPBACK_BROADCAST]
-    assert addresses.best_ip() == "127.0.0.1"
-    assert all(n.ip.startswith("127.") for n in addresses.usable_networks())
 
 
 # -- forms that are accepted ---------------------------------------------------

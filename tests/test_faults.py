@@ -5,7 +5,6 @@ working. The fakes here are plain pyzmq or plain UDP, as a buggy or hostile
 program would be. Every packet goes to 127.0.0.1 or 127.255.255.255 only.
 """
 
-import math
 import os
 import signal
 import socket
@@ -18,6 +17,7 @@ import zmq
 import pgnet
 from pgnet import addresses, discovery, wire
 from support import ECHO_SERVICE, run, start, unique, wait_until, warning_text
+from test_protocol import advert_packet as _advert, garbage_packets as _garbage_packets
 
 def plain_socket(kind, address=None):
     sock = zmq.Context.instance().socket(kind)
@@ -68,51 +68,6 @@ def test_replier_killed_while_holding_a_request():
 
 
 # -- garbage on the discovery port --------------------------------------------------
-
-def _advert(name, **changes):
-    packet = {"t": "advert", "n": name, "p": 45678, "h": None, "s": time.time(),
-              "i": "fuzz" + name[-8:], "m": "fuzzer", "ttl": 2.0}
-    packet.update(changes)
-    return b"PGNET1" + msgpack.packb(packet, use_bin_type=True)
-
-
-def _garbage_packets(fuzz):
-    """Datagrams that are not valid discovery packets; names start with ``fuzz``."""
-    valid = _advert(fuzz + "-valid")
-    return [
-        b"",
-        b"x",
-        b"PGNET1",
-        b"PGNET1\xc1",
-        b"PGNET2" + valid[6:],
-        valid[: len(valid) // 2],                              # truncated
-        valid + b"\x00" * 60000,                               # oversized
-        b"PGNET1" + msgpack.packb([1, 2, 3]),
-        b"PGNET1" + msgpack.packb({"t": "advert"}),
-        b"PGNET1" + msgpack.packb(msgpack.ExtType(5, b"x")),
-        b"PGNET1" + msgpack.packb({"t": msgpack.ExtType(1, b"\xc1"), "i": "x"}),
-        b"PGNET1" + msgpack.packb({"t": "query", "n": [1, 2], "i": "x"}),
-        b"PGNET1" + msgpack.packb({"t": "who?", "n": fuzz, "i": "x"}),
-        b"PGNET1" + msgpack.packb({"t": "bye", "i": "x"}),
-        _advert(fuzz + "-a", i=5),
-        _advert(fuzz + "-b", p=0),
-        _advert(fuzz + "-c", p=70000),
-        _advert(fuzz + "-d", p=True),
-        _advert(fuzz + "-e", p="45678"),
-        _advert(fuzz + "-f", h="999.1.1.1"),
-        _advert(fuzz + "-g", h=5),
-        _advert(fuzz + "-h", h=b"\x7f\x00\x00\x01"),
-        _advert(fuzz + "-i", ttl="long"),
-        _advert(fuzz + "-j", ttl=math.nan),
-        _advert(fuzz + "-k", s=math.nan),
-        _advert(fuzz + "-l", m=5),
-        _advert(fuzz + "-m", m="x" * 5000),                    # longer than a packet
-        _advert(""),
-        _advert(fuzz + "-" + "n" * 100),                       # name too long
-        _advert(fuzz + "-o\n"),
-        _advert("127.0.0.1:5000"),                             # an address, not a name
-    ]
-
 
 def test_garbage_datagrams_on_the_discovery_port():
     port = int(os.environ["PGNET_DISCOVERY_PORT"])

@@ -1,0 +1,233 @@
+"""Finding programs by name: advertise, discover, discover_all, unadvertise.
+
+How it works, in brief: every pgnet program that uses discovery opens the
+same UDP port (``pgnet.settings.discovery_port``) and shares it with the other
+pgnet programs on its computer. A program that advertises a name broadcasts a
+small *advert* packet on every network it is on, twice a second. Every
+program hears every advert, so each keeps its own up-to-date table of who is
+where. A program that starts later broadcasts a *query*, and everyone
+answers at once, so it learns the whole table in a few milliseconds.
+
+A program that stops says *bye*; one that crashes simply stops sending
+adverts, and the others forget it ``settings.advert_ttl_s`` seconds later.
+Each program is a full peer: no program's exit can lose another's adverts.
+
+Example, in one program:
+
+    import pgnet
+    address = pgnet.advertise("robot")   # returns at once
+
+and in another, on the same computer or anywhere on the network:
+
+    import pgnet
+    robot = pgnet.discover("robot")      # '192.168.1.40:53121'
+
+The parts: ``protocol`` (the packets), ``table`` (who is where),
+``beacon`` (the socket and thread; one per program, from ``beacon()``) and
+``relay`` (for networks that block broadcasts). Besides the public
+functions, other pgnet modules use ``beacon()``, ``current_beacon()``,
+``local_names()``, ``known_address``, ``listen_address``, ``advertised_at``,
+``check_name``, ``share_port``, ``relay_address``, ``Service`` and ``Change``.
+(``pgnet.discovery.beacon`` is the function, not the module of that name:
+import the module's names as ``from pgnet.discovery.beacon import Beacon``.)
+"""
+
+import atexit
+import os
+import signal
+import threading
+
+from .. import addresses, netif
+from ..errors import NotFoundWarning, UsageWarning, warn
+from .beacon import Beacon, relay_address, share_port  # noqa: F401 (used by other modules)
+from .protocol import MAX_NAME_LENGTH, check_name  # noqa: F401 (used by other modules)
+from .table import Change, Service  # noqa: F401 (used by other modules)
+
+# -- one beacon per program --------------------------------------------------
+# (Defined after the imports above: importing .beacon set this package's
+# attribute "beacon" to the module, and the function below replaces it.)
+
+_beacon = None
+_beacon_lock = threading.Lock()
+
+
+def beacon():
+    """This program's ``Beacon``, started on first use (and again after it
+    was closed).
+
+    Example:
+
+        peer = discovery.beacon()
+        peer.services()
+    """
+    global _beacon
+    with _beacon_lock:
+        if _beacon is None or _beacon.is_closed():
+            _beacon = Beacon()
+            atexit.register(_beacon.close)
+            _install_sigterm_handler()
+        return _beacon
+
+
+def current_beacon():
+    """This program's ``Beacon`` if discovery has started, else None;
+    never starts it.
+
+    Example:
+
+        peer = discovery.current_beacon()
+        if peer is not None:
+            peer.close()
+    """
+    return _beacon
+
+
+def local_names():
+    """The names this program advertises (a list; empty if discovery has
+    not started), without starting discovery.
+
+    Example:
+
+        discovery.local_names()   # ['pong']
+    """
+    peer = _beacon
+    return peer.local_names() if peer is not None else []
+
+
+def _install_sigterm_handler():
+    """Say bye when killed politely (SIGTERM), as well as at a normal exit."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    if not hasattr(signal, "SIGTERM") or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+        return
+
+    def on_sigterm(signum, frame):
+        if _beacon is not None:
+            _beacon.close()
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+
+
+# -- the public functions ----------------------------------------------------
+
+def advertise(name, address=None):
+    """Tell the network that this program is ``name``; return its address.
+
+    ``address`` is where to listen (see ``pgnet.addresses``): leave it out
+    and pgnet picks this computer's address and a free port. Returns at once,
+    with the address as text. Advertising a name you already advertise,
+    without giving a new address, returns the same address.
+
+    Example:
+
+        address = pgnet.advertise("pong")
+        print("Listening at", address)
+    """
+    check_name(name)
+    peer = beacon()
+    mine = peer.local_address(name)
+    if mine and address is None:
+        port, host = mine
+        return "%s:%d" % (host or netif.best_ip(), port)
+    where = addresses.for_listening(address)
+    host = None if where.host == "*" else where.host
+    peer.advertise(name, where.port, host)
+    return where.shown
+
+
+def listen_address(name):
+    """Where this program listens for ``name`` (advertising it if needed),
+    as a ``pgnet.addresses.ListenAddress``.
+
+    Example:
+
+        listen_address("pong")   # ListenAddress('*', 40123, '192.168.1.23:40123')
+    """
+    address = advertise(name)
+    port, host = beacon().local_address(name)
+    return addresses.ListenAddress(host or "*", port, address)
+
+
+def advertised_at(address):
+    """The name this program advertises at ``address`` (text as
+    ``advertise`` returned it), or None.
+
+    Example:
+
+        advertised_at("192.168.1.23:40123")   # 'pong'
+    """
+    if _beacon is None or not isinstance(address, str):
+        return None
+    host, _, port = address.strip().rpartition(":")
+    return _beacon.name_at(host, port)
+
+
+def unadvertise(name):
+    """Stop advertising ``name``; the others forget it within milliseconds.
+
+    Example:
+
+        pgnet.unadvertise("pong")
+    """
+    check_name(name)
+    if _beacon is None or not _beacon.unadvertise(name):
+        warn(UsageWarning, "unadvertise(%r): this program was not advertising that name.", name)
+
+
+def discover(name, wait_for_s=5.0):
+    """The address of the program advertising ``name``, or ``None``.
+
+    Waits up to ``wait_for_s`` seconds for it to appear (0 only looks at
+    what is already known). A program already running is found in a few
+    milliseconds. If nothing answers in time, pgnet warns and returns None.
+
+    Example:
+
+        robot = pgnet.discover("robot")
+        if robot:
+            pgnet.send_command(robot, "FORWARD", 0.5)
+    """
+    address = known_address(name)
+    if address is not None:
+        return address
+    check_name(name)
+    peer = beacon()
+    address = peer.wait_for(name, wait_for_s)
+    if address is None and wait_for_s > 0:
+        others = [s.name for s in peer.services()]
+        warn(NotFoundWarning,
+            "No program called %r found on the network after %g s. Is it "
+            "running, with the name spelt the same?%s",
+            name, wait_for_s,
+            " Services seen: %s." % ", ".join(map(repr, others)) if others else "",
+        )
+    return address
+
+
+def known_address(name):
+    """The address of ``name`` if this program already knows it, else None;
+    at once, with no checks (only valid names are ever known).
+
+    Example:
+
+        known_address("pong")   # '192.168.1.40:53121', or None
+    """
+    peer = _beacon
+    if type(name) is not str or peer is None or peer.is_closed():
+        return None
+    return peer.lookup(name)
+
+
+def discover_all():
+    """Every service on the network: a list of ``(name, address)`` pairs.
+
+    Example:
+
+        for name, address in pgnet.discover_all():
+            print(name, "is at", address)
+    """
+    peer = beacon()
+    peer.settle()
+    return [(s.name, s.address) for s in peer.services()]

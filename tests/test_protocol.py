@@ -1,0 +1,140 @@
+"""The discovery packet format (pgnet.discovery.protocol), on its own: the
+packets built, their bytes, and every kind of bad packet refused.
+
+No sockets here. test_faults.py sends the same bad packets to running
+programs (``garbage_packets`` is shared with it) and checks they keep working.
+"""
+
+import math
+import time
+
+import msgpack
+import pytest
+
+from pgnet import MessageError, ServiceNameError
+from pgnet.discovery import protocol
+
+INSTANCE = "928b0e4e1d82428a"
+
+
+def advert_packet(name, **changes):
+    """The bytes of a valid advert for ``name``, with ``changes`` to its fields."""
+    packet = {"t": "advert", "n": name, "p": 45678, "h": None, "s": time.time(),
+              "i": "fuzz" + name[-8:], "m": "fuzzer", "ttl": 2.0}
+    packet.update(changes)
+    return b"PGNET1" + msgpack.packb(packet, use_bin_type=True)
+
+
+def garbage_packets(fuzz):
+    """Datagrams that are not valid discovery packets; names start with ``fuzz``."""
+    valid = advert_packet(fuzz + "-valid")
+    return [
+        b"",
+        b"x",
+        b"PGNET1",
+        b"PGNET1\xc1",
+        b"PGNET2" + valid[6:],
+        valid[: len(valid) // 2],                              # truncated
+        valid + b"\x00" * 60000,                               # oversized
+        b"PGNET1" + msgpack.packb([1, 2, 3]),
+        b"PGNET1" + msgpack.packb({"t": "advert"}),
+        b"PGNET1" + msgpack.packb(msgpack.ExtType(5, b"x")),
+        b"PGNET1" + msgpack.packb({"t": msgpack.ExtType(1, b"\xc1"), "i": "x"}),
+        b"PGNET1" + msgpack.packb({"t": "query", "n": [1, 2], "i": "x"}),
+        b"PGNET1" + msgpack.packb({"t": "who?", "n": fuzz, "i": "x"}),
+        b"PGNET1" + msgpack.packb({"t": "bye", "i": "x"}),
+        advert_packet(fuzz + "-a", i=5),
+        advert_packet(fuzz + "-b", p=0),
+        advert_packet(fuzz + "-c", p=70000),
+        advert_packet(fuzz + "-d", p=True),
+        advert_packet(fuzz + "-e", p="45678"),
+        advert_packet(fuzz + "-f", h="999.1.1.1"),
+        advert_packet(fuzz + "-g", h=5),
+        advert_packet(fuzz + "-h", h=b"\x7f\x00\x00\x01"),
+        advert_packet(fuzz + "-i", ttl="long"),
+        advert_packet(fuzz + "-j", ttl=math.nan),
+        advert_packet(fuzz + "-k", s=math.nan),
+        advert_packet(fuzz + "-l", m=5),
+        advert_packet(fuzz + "-m", m="x" * 5000),              # longer than a packet
+        advert_packet(""),
+        advert_packet(fuzz + "-" + "n" * 100),                 # name too long
+        advert_packet(fuzz + "-o\n"),
+        advert_packet("127.0.0.1:5000"),                       # an address, not a name
+    ]
+
+
+# -- packets that are fine ---------------------------------------------------------
+
+@pytest.mark.parametrize("packet", [
+    protocol.query(None, INSTANCE),
+    protocol.query("pong", INSTANCE),
+    protocol.advert("pong", 40123, None, 1795317356.75, INSTANCE, "pc-7", 2.0),
+    protocol.advert("Ada's pong 🏓", 1, "192.168.1.23", 17, INSTANCE, "", 60),
+    protocol.bye("pong", INSTANCE),
+])
+def test_packets_survive_the_round_trip(packet):
+    data = protocol.encode_packet(packet)
+    assert data.startswith(protocol.MAGIC)
+    assert len(data) <= protocol.MAX_PACKET
+    assert protocol.parse_packet(data) == packet
+
+
+def test_the_bytes_are_the_documented_ones():
+    # docs/wire-format.md: PGNET1, then a plain MessagePack map with short keys.
+    packet = protocol.advert("hello", 40123, None, 1795317356.75, INSTANCE, "classroom-pc-7", 2.0)
+    assert protocol.encode_packet(packet) == b"PGNET1" + msgpack.packb(
+        {"t": "advert", "n": "hello", "p": 40123, "h": None, "s": 1795317356.75,
+         "i": INSTANCE, "m": "classroom-pc-7", "ttl": 2.0}, use_bin_type=True)
+    assert protocol.encode_packet(protocol.query(None, INSTANCE)) == b"PGNET1" + msgpack.packb(
+        {"t": "query", "n": None, "i": INSTANCE})
+
+
+@pytest.mark.parametrize("claimed, kept", [(0.001, 0.5), (2.0, 2.0), (1e9, 60.0)])
+def test_a_claimed_time_to_live_is_kept_within_bounds(claimed, kept):
+    packet = protocol.parse_packet(advert_packet("mayfly", ttl=claimed))
+    assert packet["ttl"] == kept
+
+
+def test_keys_a_later_version_adds_are_let_through():
+    data = b"PGNET1" + msgpack.packb({"t": "query", "n": None, "i": INSTANCE, "new": [1]})
+    assert protocol.parse_packet(data)["new"] == [1]
+
+
+# -- packets that are refused ------------------------------------------------------
+
+@pytest.mark.parametrize("index", range(len(garbage_packets("fuzz"))))
+def test_every_kind_of_garbage_is_refused(index):
+    data = garbage_packets("fuzz")[index]
+    with pytest.raises((MessageError, ValueError)):
+        protocol.parse_packet(data)
+
+
+def test_a_hello_is_for_the_relay_only():
+    with pytest.raises(ValueError):
+        protocol.parse_packet(protocol.encode_packet(protocol.hello(INSTANCE)))
+
+
+def test_names_are_checked_as_advertise_checks_them():
+    protocol.check_name("x" * protocol.MAX_NAME_LENGTH)
+    for bad in ["", "x" * (protocol.MAX_NAME_LENGTH + 1), "a\nb", "10.0.0.1:5000", None]:
+        with pytest.raises(ServiceNameError):
+            protocol.check_name(bad)
+        with pytest.raises(ValueError):
+            protocol.parse_packet(protocol.encode_packet(protocol.bye(bad, INSTANCE)))
+
+
+# -- through a relay ----------------------------------------------------------------
+
+def test_a_relayed_packet_carries_its_origin():
+    data = protocol.encode_packet(protocol.relayed(protocol.query(None, INSTANCE), "10.123.0.2"))
+    packet = protocol.parse_packet(data)
+    assert protocol.relayed_origin(packet) == "10.123.0.2"
+
+
+@pytest.mark.parametrize("origin", [None, 5, "999.1.1.1", "robot.local", b"\x0a\x00\x00\x01"])
+def test_a_relayed_packet_with_a_bad_origin_is_refused(origin):
+    packet = protocol.query(None, INSTANCE)
+    if origin is not None:
+        packet["o"] = origin
+    with pytest.raises(ValueError):
+        protocol.relayed_origin(protocol.parse_packet(protocol.encode_packet(packet)))
