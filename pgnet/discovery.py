@@ -600,6 +600,19 @@ def discover(name, wait_for_s=5.0):
     return address
 
 
+def local_names():
+    """The names this program advertises, in the order first advertised
+    (an empty list if none); never starts discovery.
+
+    Example:
+
+        pgnet.advertise("pong")
+        local_names()       # ['pong']
+    """
+    peer = _beacon
+    return list(peer.local) if peer else []
+
+
 def known_address(name):
     """The address of ``name`` if this program already knows it, else None;
     at once, with no checks (only valid names are ever known)."""

@@ -124,7 +124,7 @@ def _frames(sock, first):
 
 
 def _identity_label():
-    names = list(discovery._beacon.local) if discovery._beacon else []
+    names = discovery.local_names()
     return names[0] if names else "%s:%d" % (socket.gethostname(), os.getpid())
 
 
