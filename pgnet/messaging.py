@@ -53,6 +53,7 @@ import zmq
 
 from . import addresses, discovery, wire
 from .errors import AddressError, DroppedMessageWarning, MessageError, NoReplyWarning, NotFoundWarning, NotSentWarning, PgnetError, SocketRoleError, log, warn
+from .retry import Retry
 from .settings import settings
 
 #: How long the blocking calls wait when not told, in seconds.
@@ -487,14 +488,14 @@ def _bind(sock, where, role):
 def _bind_retrying(sock, endpoint):
     """Bind, allowing a moment for a socket this program has just closed on
     the same port: ZeroMQ finishes closing in the background."""
-    deadline = time.monotonic() + (0.5 if _recently_closed else 0)
+    retry = Retry(0.01, 0.5 if _recently_closed else 0)
     while True:
         try:
             return sock.bind(endpoint)
         except zmq.ZMQError as error:
-            if error.errno != zmq.EADDRINUSE or time.monotonic() > deadline:
+            if error.errno != zmq.EADDRINUSE or retry.expired(time.monotonic()):
                 raise
-            time.sleep(0.01)
+            time.sleep(retry.interval_s)
 
 
 # -- the endpoints this program has ------------------------------------------
@@ -585,22 +586,24 @@ class _Postponed:
 
     def __init__(self, cls, target, action, patient):
         self.cls, self.target, self.action = cls, target, action
-        self.deadline = time.monotonic() + DEFAULT_WAIT_S
+        self.retry = Retry(0, DEFAULT_WAIT_S)  # each frame, for a few seconds
         self.patient = patient  # keep trying after the deadline (subscriptions)
 
     def attempt(self, now):
         """True once done (sent, or given up with a warning)."""
+        if not self.retry.due(now):
+            return False
         endpoint = _connected(self.cls, self.target, 0)
         if endpoint is not None:
             self.action(endpoint)
             return True
-        if self.deadline is not None and now > self.deadline:
+        if self.retry.expired(now):
             if self.patient:
                 warn(NotFoundWarning,
                     "No program called %r found yet; pgnet will subscribe to "
                     "its news as soon as it appears.", self.target,
                 )
-                self.deadline = None
+                self.retry.keep_trying()
                 return False
             warn(NotFoundWarning,
                 "Gave up sending to %r: no program of that name found in %g s. "
