@@ -33,6 +33,7 @@ import uuid
 import warnings
 
 from . import __version__, addresses, discovery, messaging, wire
+from .commands import parse_param
 from .errors import AddressError, PgnetError, PgnetWarning, ServiceNameError, log
 from .settings import settings
 
@@ -349,7 +350,7 @@ def cmd_send(args):
 
 def cmd_command(args):
     if args.params:
-        word, params = args.word, [messaging.number_or_text(p) for p in args.params]
+        word, params = args.word, [parse_param(p) for p in args.params]
     else:
         word, params = messaging.split_command(args.word)
     address, described = find(args.target, args.wait)

@@ -42,7 +42,6 @@ goes out on an XPUB socket to SUB sockets.
 import atexit
 import itertools
 import os
-import re
 import socket
 import struct
 import threading
@@ -52,6 +51,7 @@ from collections import deque, namedtuple
 import zmq
 
 from . import addresses, discovery, wire
+from .commands import encode_command, split_command  # (split_command: a public call here too)
 from .errors import AddressError, DroppedMessageWarning, MessageError, NoReplyWarning, NotFoundWarning, NotSentWarning, PgnetError, SocketRoleError, log, warn
 from .retry import Retry
 from .settings import settings
@@ -753,45 +753,6 @@ def answer(arrival, reply):
 
 # -- commands ------------------------------------------------------------------
 
-def split_command(command, params=()):
-    """``"LEFT 0.5"`` -> ``("LEFT", [0.5])``: a command word and its parameters.
-
-    Words that look like numbers become numbers. A command given with
-    separate parameters is left as it is.
-
-    Example:
-
-        split_command("TURN -0.5")      # ('TURN', [-0.5])
-        split_command("SAY", ["hi"])    # ('SAY', ['hi'])
-    """
-    if not isinstance(command, str) or not command.strip():
-        raise MessageError(
-            "A command is a word such as 'FORWARD' (with parameters after "
-            "it if needed), not %r." % (command,)
-        )
-    if params:
-        return command, list(params)
-    word, *rest = command.split()
-    return word, [number_or_text(part) for part in rest]
-
-
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-
-
-def number_or_text(text):
-    """``"0.5"`` -> ``0.5``, ``"3"`` -> ``3``, ``"fast"`` -> ``"fast"``: how
-    command parameters typed as text become values. Only plain decimal
-    numbers count ("nan", "inf" and "1_000" stay text).
-
-    Example:
-
-        number_or_text("-2")     # -2
-    """
-    if _NUMBER.match(text):
-        return float(text) if any(c in text for c in ".eE") else int(text)
-    return text
-
-
 def send_command(address, command, *params):
     """Send a command and its parameters; don't wait for an answer.
 
@@ -803,19 +764,13 @@ def send_command(address, command, *params):
 
         pgnet.send_command("robot", "FORWARD", 0.8)
     """
-    body = command_body(*split_command(command, params))
+    body = encode_command(*split_command(command, params))
     if _events_mode:
         _later(_Sender, address, lambda s: s.send(COMMAND, body))
         return
     sender = _connected(_Sender, address, DEFAULT_WAIT_S)
     if sender is not None:
         sender.send(COMMAND, body)
-
-
-def command_body(word, params):
-    """The bytes a command travels as: ``[word, params]`` encoded (see
-    docs/wire-format.md)."""
-    return wire.encode([word, list(params)])
 
 
 def wait_for_command(address, wait_for_s=None):

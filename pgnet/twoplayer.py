@@ -58,7 +58,7 @@ from collections import deque
 
 import pygame
 
-from . import addresses, discovery, messaging, wire
+from . import addresses, commands, discovery, messaging, wire
 from . import game as _game_layer
 from .errors import MessageError, NotSentWarning, PgnetError, log, warn
 
@@ -993,7 +993,7 @@ class TwoPlayerGame:
             return
         if word not in ("S", "HB", "ECHO", "ACK", "R"):
             log.debug("two-player %s (%s) sends %s to %s %r", self.me.id, self._phase, word, address, params)
-        body = messaging.command_body(word, params)
+        body = commands.encode_command(word, params)
         sender = messaging._connected(messaging._Sender, address, 0)
         if sender is not None and sender.send(messaging.COMMAND, body) is not None:
             self.bytes_sent += len(body)
