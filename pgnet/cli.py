@@ -32,7 +32,7 @@ import time
 import uuid
 import warnings
 
-from . import __version__, addresses, discovery, messaging, wire
+from . import __version__, addresses, discovery, messaging, registry, wire
 from .commands import parse_param
 from .errors import AddressError, PgnetError, PgnetWarning, ServiceNameError, log
 from .settings import settings
@@ -403,7 +403,7 @@ def cmd_listen(args):
     target = args.name
     if not addresses.is_address(target):
         discovery.check_name(target)
-    listener = messaging._bound(messaging._Listener, target)
+    listener = registry.bound_listener(target)
     if addresses.is_address(target):
         say("Listening at %s (press Ctrl-C to stop)." % listener.address)
     else:
@@ -416,7 +416,7 @@ def cmd_listen(args):
             continue
         arrived += 1
         if arrival.kind == "message":
-            messaging.answer(arrival, arrival.data)
+            messaging.reply_to_arrival(arrival, arrival.data)
             say("%s  message from %s: %s" % (_clock(), arrival.sender, _show(arrival.data)))
         else:
             word, params = arrival.data

@@ -34,7 +34,7 @@ except ImportError:  # tests/ is not a package: pytest puts it on sys.path
     import netns
     from support import ROOT, Program, unique, wait_until
 
-from pgnet import PgnetError, discovery, messaging, twoplayer
+from pgnet import PgnetError, discovery, messaging, scheduler, twoplayer
 from pgnet import game as game_layer
 
 HERE = os.path.join(ROOT, "tests", "twoplayer_games")
@@ -112,7 +112,7 @@ def check_pairs(ids, joins):
 def games():
     """Make two-player games in this process; clean up after the test."""
     made = []
-    was_events = messaging._events_mode
+    was_events = scheduler.events_mode()
     game_layer._backlog.clear()
 
     def make(*args, **kwargs):
@@ -123,12 +123,12 @@ def games():
     for game in made:
         game.leave()
     game_layer._backlog.clear()
-    messaging.use_events(was_events)
+    scheduler.use_events(was_events)
 
 
 def run_until(condition, timeout=5.0, message="condition"):
     """Pump pgnet (as a game's frames would) until ``condition()``."""
-    return wait_until(lambda: messaging.pump() is not None and condition(), timeout,
+    return wait_until(lambda: scheduler.pump() is not None and condition(), timeout,
                       interval=0.002, message=message)
 
 
@@ -188,7 +188,7 @@ def test_pairing_turns_rounds_events_and_state_in_one_process(games):
     dispatch()
     time_limit = time.monotonic() + 0.3
     while time.monotonic() < time_limit:  # no second round follows
-        messaging.pump()
+        scheduler.pump()
     assert not events(twoplayer.NEW_ROUND)
     assert host.round_number == guest.round_number == 2
     assert host.whose_turn == guest.whose_turn == 2  # the other player starts
@@ -231,7 +231,7 @@ def test_a_classroom_of_ten_pairs_in_one_process(games):
                                 for p in players])
     until = time.monotonic() + 0.5
     while time.monotonic() < until:
-        messaging.pump()
+        scheduler.pump()
     assert {p.me.id: p.partner.id for p in players if p.paired} == partner
     assert len(events(twoplayer.PLAYER_JOINED)) == 20 and not events(twoplayer.PLAYER_LEFT)
 
