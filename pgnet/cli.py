@@ -32,7 +32,8 @@ import time
 import uuid
 import warnings
 
-from . import __version__, addresses, discovery, messaging, netif
+from . import __version__, addresses, discovery, messaging, netif, registry
+from .commands import parse_param
 from .discovery import protocol
 from .errors import AddressError, PgnetError, PgnetWarning, ServiceNameError, log
 from .settings import settings
@@ -348,7 +349,7 @@ def cmd_send(args):
 
 def cmd_command(args):
     if args.params:
-        word, params = args.word, [messaging.number_or_text(p) for p in args.params]
+        word, params = args.word, [parse_param(p) for p in args.params]
     else:
         word, params = messaging.split_command(args.word)
     address, described = find(args.target, args.wait)
@@ -401,7 +402,7 @@ def cmd_listen(args):
     target = args.name
     if not addresses.is_address(target):
         discovery.check_name(target)
-    listener = messaging._bound(messaging._Listener, target)
+    listener = registry.bound_listener(target)
     if addresses.is_address(target):
         say("Listening at %s (press Ctrl-C to stop)." % listener.address)
     else:
@@ -414,7 +415,7 @@ def cmd_listen(args):
             continue
         arrived += 1
         if arrival.kind == "message":
-            messaging.answer(arrival, arrival.data)
+            messaging.reply_to_arrival(arrival, arrival.data)
             say("%s  message from %s: %s" % (_clock(), arrival.sender, _show(arrival.data)))
         else:
             word, params = arrival.data

@@ -1,18 +1,204 @@
-"""TEMPORARY shim until the scheduler module lands: delegates to messaging."""
-from . import messaging
+"""pgnet in a game: collect what arrived once a frame, never wait.
+
+In a game a frame must never wait for the network. So in *events mode*
+(``use_events()``, switched on by ``import pgnet`` in a Pygame Zero game
+or by ``pgnet.pump()``):
+
+* sends return at once; a send to a name not found yet is *postponed* and
+  tried again each frame until the name is found (or, after a few seconds,
+  given up with a ``NotFoundWarning``);
+* replies, news and incoming messages wait in the sockets' inboxes until
+  ``pump()`` collects them, once a frame;
+* pgnet's own protocols (two-player games) run *tickers* once a frame, to
+  send heartbeats or resend lost data: ``every_frame(ticker)``.
+
+It is one object, ``Scheduler``; the program's one is ``default``, and the
+functions here are its methods:
+
+    from pgnet import scheduler
+    scheduler.use_events()
+    for arrival in scheduler.pump():      # once a frame
+        print(arrival.kind, arrival.data)
+
+Threads: the main thread only (the game's loop).
+"""
+
+import time
+
+from . import discovery, registry
+from .errors import NotFoundWarning, warn
+from .retry import Retry
+from .transport import DEFAULT_WAIT_S, Sender, ready
 
 
-def use_events(enabled=True):
-    messaging.use_events(enabled)
+class _Postponed:
+    """A send to a name not found yet, tried again by each pump()."""
+
+    def __init__(self, connect, target, action, patient):
+        self.connect, self.target, self.action = connect, target, action
+        self.retry = Retry(0, DEFAULT_WAIT_S)  # each frame, for a few seconds
+        self.patient = patient  # keep trying after the deadline (subscriptions)
+
+    def attempt(self, now):
+        """True once done (sent, or given up with a warning)."""
+        if not self.retry.due(now):
+            return False
+        endpoint = self.connect(self.target, 0)
+        if endpoint is not None:
+            self.action(endpoint)
+            return True
+        if self.retry.expired(now):
+            if self.patient:
+                warn(NotFoundWarning,
+                    "No program called %r found yet; pgnet will subscribe to "
+                    "its news as soon as it appears.", self.target,
+                )
+                self.retry.keep_trying()
+                return False
+            warn(NotFoundWarning,
+                "Gave up sending to %r: no program of that name found in %g s. "
+                "Is it running, with the name spelt the same?",
+                self.target, DEFAULT_WAIT_S,
+            )
+            return True
+        return False
 
 
-def events_mode():
-    return messaging._events_mode
+class Scheduler:
+    """Events mode, postponed sends and per-frame tickers for one program's
+    ``endpoints`` (a ``registry.Endpoints``).
+
+    Example:
+
+        frames = Scheduler(registry.default)
+        frames.use_events()
+        arrivals = frames.pump()
+    """
+
+    def __init__(self, endpoints):
+        self.endpoints = endpoints
+        #: True in events mode (read it with ``events_mode()``; messaging
+        #: reads it directly, once per send).
+        self.events = False
+        self._postponed = []  # sends to names not found yet: _Postponed
+        self._tickers = []  # called by every pump(): see every_frame()
+        self._first = 0  # where pump() starts its round of the sockets
+
+    def use_events(self, enabled=True):
+        """Switch to game mode: sends return at once, and what arrives is
+        collected by ``pump`` instead of the ``wait_for_...`` calls.
+
+        ``import pgnet`` in a Pygame Zero game, or calling ``pgnet.pump()``,
+        does this for you.
+
+        Example: ``scheduler.use_events()``
+        """
+        self.events = enabled
+
+    def events_mode(self):
+        """True in game mode (see ``use_events``).
+
+        Example: ``if scheduler.events_mode(): ...``"""
+        return self.events
+
+    def when_found(self, connect, target, action, patient=False):
+        """Do ``action(endpoint)`` now if ``target`` is known, else as soon
+        as a ``pump`` finds it. ``connect`` is how to get the endpoint, such
+        as ``registry.connected_sender``; it is asked with a wait of 0.
+
+        For events mode, where a frame must never wait for discovery. Gives
+        up after ``DEFAULT_WAIT_S`` seconds, warning ``NotFoundWarning``;
+        a ``patient`` one warns then, and keeps trying.
+
+        Example:
+
+            scheduler.when_found(registry.connected_sender, "robot",
+                                 lambda sender: sender.send(COMMAND, body))
+        """
+        endpoint = connect(target, 0)
+        if endpoint is not None:
+            action(endpoint)
+        else:
+            # Ask the network now: the answer is there by a later frame.
+            discovery.beacon().send_query(target)
+            self._postponed.append(_Postponed(connect, target, action, patient))
+
+    def cancel_postponed(self):
+        """Drop every send still waiting for its name to be found (done by
+        ``close_all``).
+
+        Example: ``scheduler.cancel_postponed()``"""
+        del self._postponed[:]
+
+    def every_frame(self, ticker):
+        """Call ``ticker(now)`` at the start of every ``pump`` (once a
+        frame in a game), with ``now`` from ``time.monotonic()``; for pgnet's
+        own protocols that send heartbeats or resend lost data. Returns a
+        function that stops it.
+
+        Example:
+
+            stop = scheduler.every_frame(lambda now: print(now))
+            stop()
+        """
+        self._tickers.append(ticker)
+        return lambda: ticker in self._tickers and self._tickers.remove(ticker)
+
+    def pump(self, limit=1000, tick=True):
+        """Collect what has arrived on every socket, without waiting.
+
+        Returns a list of at most ``limit`` ``Arrival`` items, oldest
+        first for each socket; the rest wait for the next call. With ``tick``
+        (once a frame) it also does the frame's chores: runs the
+        ``every_frame`` tickers, retries sends to names that were not found
+        yet, and warns about requests that got no reply in time; a caller
+        collecting a flood in several batches ticks only on the first.
+
+        Example:
+
+            for arrival in scheduler.pump():
+                print(arrival.kind, arrival.data)
+        """
+        now = time.monotonic()
+        if tick:
+            for ticker in list(self._tickers):
+                ticker(now)
+            if self._postponed:
+                self._postponed[:] = [p for p in self._postponed if not p.attempt(now)]
+        endpoints = self.endpoints.all()
+        if tick:
+            for endpoint in endpoints:
+                if isinstance(endpoint, Sender) and endpoint.waiting:
+                    endpoint.expire(now)
+        arrivals = []
+        # Start at a different socket each time, so a flood on one socket
+        # cannot hold back what arrives on the others.
+        self._first = first = (self._first + 1) % max(1, len(endpoints))
+        endpoints = endpoints[first:] + endpoints[:first]
+        ready_sockets = ready(endpoints)
+        for endpoint in endpoints:
+            room = limit - len(arrivals)
+            if room <= 0:
+                break
+            if len(endpoint.inbox) < room and endpoint.socket in ready_sockets:
+                endpoint.receive_all(room - len(endpoint.inbox))
+            inbox = endpoint.inbox
+            if endpoint.handler is not None:
+                while inbox:
+                    endpoint.handler(inbox.popleft())
+                continue
+            while inbox and len(arrivals) < limit:
+                arrivals.append(inbox.popleft())
+        return arrivals
 
 
-def pump(limit=1000, tick=True):
-    return messaging.pump(limit, tick)
+#: This program's scheduler: the one instance the functions below use.
+default = Scheduler(registry.default)
 
-
-def every_frame(ticker):
-    return messaging.every_pump(ticker)
+# The module-level functions are the default instance's own methods.
+use_events = default.use_events
+events_mode = default.events_mode
+when_found = default.when_found
+cancel_postponed = default.cancel_postponed
+every_frame = default.every_frame
+pump = default.pump

@@ -58,8 +58,7 @@ from collections import deque
 
 import pygame
 
-from . import addresses, discovery, messaging, wire
-from . import pygame_events
+from . import addresses, commands, discovery, pygame_events, registry, scheduler, transport, wire
 from .errors import MessageError, NotSentWarning, PgnetError, log, warn
 
 # -- settings -----------------------------------------------------------------
@@ -265,8 +264,8 @@ class TwoPlayerGame:
         self._warned_state = False
         self._closed = False
 
-        messaging.use_events()  # a game: sends must never wait
-        self._listener = messaging._bound(messaging._Listener, addresses.free_port())
+        scheduler.use_events()  # a game: sends must never wait
+        self._listener = registry.bound_listener(addresses.free_port())
         self._listener.handler = self._on_arrival
         #: Where this player listens for its partner, as "ip:port".
         self.address = self._listener.address
@@ -277,7 +276,7 @@ class TwoPlayerGame:
             self._lobby_name += " " + display[:room_left].strip()
         self._advertised = False
         self._advertise()
-        self._stop_ticker = messaging.every_pump(self._tick)
+        self._stop_ticker = scheduler.every_frame(self._tick)
         atexit.register(self._at_exit)
 
     # -- what the game reads -----------------------------------------------------
@@ -572,7 +571,7 @@ class TwoPlayerGame:
         self._closed = True
         self._stop_ticker()
         self._unadvertise()
-        messaging._forget(self._listener, 0)
+        registry.forget(self._listener, 0)
         for session in (self._session, self._lost):
             if session is not None:
                 _reconnect(session.address)  # closes it; the goodbye still goes
@@ -993,9 +992,9 @@ class TwoPlayerGame:
             return
         if word not in ("S", "HB", "ECHO", "ACK", "R"):
             log.debug("two-player %s (%s) sends %s to %s %r", self.me.id, self._phase, word, address, params)
-        body = messaging.command_body(word, params)
-        sender = messaging._connected(messaging._Sender, address, 0)
-        if sender is not None and sender.send(messaging.COMMAND, body) is not None:
+        body = commands.encode_command(word, params)
+        sender = registry.connected_sender(address, 0)
+        if sender is not None and sender.send(transport.COMMAND, body) is not None:
             self.bytes_sent += len(body)
 
     def _say_goodbye(self):
@@ -1071,9 +1070,9 @@ def _reconnect(address):
     pumps (pump() may be looking at the connection)."""
     if address is None:
         return
-    endpoint = messaging._endpoints.get((messaging._Sender.role, address))
+    endpoint = registry.existing_sender(address)
     if endpoint is not None:
-        messaging._forget(endpoint, 200)
+        registry.forget(endpoint, 200)
 
 
 def _same_player(player, wanted):

@@ -34,8 +34,7 @@ except ImportError:  # tests/ is not a package: pytest puts it on sys.path
     import netns
     from support import ROOT, Program, unique, wait_until
 
-from pgnet import PgnetError, discovery, messaging, twoplayer
-from pgnet import pygame_events, scheduler
+from pgnet import PgnetError, discovery, messaging, pygame_events, scheduler, twoplayer
 
 HERE = os.path.join(ROOT, "tests", "twoplayer_games")
 PROBE = os.path.join(HERE, "probe.py")
@@ -188,7 +187,7 @@ def test_pairing_turns_rounds_events_and_state_in_one_process(games):
     dispatch()
     time_limit = time.monotonic() + 0.3
     while time.monotonic() < time_limit:  # no second round follows
-        messaging.pump()
+        scheduler.pump()
     assert not events(twoplayer.NEW_ROUND)
     assert host.round_number == guest.round_number == 2
     assert host.whose_turn == guest.whose_turn == 2  # the other player starts
@@ -231,7 +230,7 @@ def test_a_classroom_of_ten_pairs_in_one_process(games):
                                 for p in players])
     until = time.monotonic() + 0.5
     while time.monotonic() < until:
-        messaging.pump()
+        scheduler.pump()
     assert {p.me.id: p.partner.id for p in players if p.paired} == partner
     assert len(events(twoplayer.PLAYER_JOINED)) == 20 and not events(twoplayer.PLAYER_LEFT)
 

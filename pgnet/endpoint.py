@@ -1,0 +1,342 @@
+"""One ZeroMQ socket of this program and the inbox of what it received: the
+base that ``pgnet.transport``'s listeners, senders, publishers and
+subscribers share, with what they all need: receiving frames, waiting,
+binding a port, and ``Arrival``, what comes out.
+
+Use it through ``pgnet.transport``, which has every name here too.
+Example:
+
+    arrival = endpoint.wait(2.0)     # the first Arrival, or None after 2 s
+
+Threads: endpoints, like ZeroMQ sockets, are used by the main thread only.
+"""
+
+import threading
+import time
+from collections import deque, namedtuple
+
+import zmq
+
+from . import addresses, wire
+from .errors import AddressError, DroppedMessageWarning, MessageError, log, warn
+from .retry import Retry
+from .settings import settings
+
+#: How many messages a socket queues (each way) before it refuses more.
+HWM = 100_000
+_LINGER_MS = 500
+_INBOX_LIMIT = 100_000
+_BIND_RETRY_INTERVAL_S = 0.01
+
+# pyzmq's flags as plain ints: combining its enum flags costs microseconds,
+# and every message is sent and received in several parts.
+_NOBLOCK = int(zmq.NOBLOCK)
+_MORE = _NOBLOCK | int(zmq.SNDMORE)
+_POLLIN = int(zmq.POLLIN)
+_RCVTIMEO = int(zmq.RCVTIMEO)
+
+Arrival = namedtuple("Arrival", "kind source sender data extra")
+Arrival.__doc__ = """Something that arrived on one of this program's sockets.
+
+``kind`` is ``"message"``, ``"command"``, ``"reply"`` or ``"news"``;
+``source`` is the name or address it came in on (as you wrote it);
+``sender`` says who sent it; ``data`` is the message, the reply, the news
+or the ``(command, params)`` pair; ``extra`` is the news topic, or what is
+needed to answer a message.
+
+Example:
+
+    Arrival("command", "robot", "laptop", ("LEFT", [0.5]), None)
+"""
+
+
+def _context():
+    return zmq.Context.instance()
+
+
+def send_frames(sock, frames):
+    """``sock.send_multipart(frames, zmq.NOBLOCK)``, in a third of the time;
+    raises ``zmq.Again`` if the socket cannot take them now.
+
+    Example:
+
+        send_frames(sender.socket, [number, b"", MESSAGE, body])
+    """
+    for frame in frames[:-1]:
+        sock.send(frame, _MORE)
+    sock.send(frames[-1], _NOBLOCK)
+
+
+def _receive_within(endpoint, timeout_ms):
+    """The frames of the next message on ``endpoint``, waiting up to
+    ``timeout_ms`` for it; or None."""
+    sock = endpoint.socket
+    if endpoint.timeout_ms != timeout_ms:
+        sock.setsockopt(_RCVTIMEO, timeout_ms)
+        endpoint.timeout_ms = timeout_ms
+    try:
+        first = sock.recv(copy=False)
+    except zmq.Again:
+        return None
+    return _frames(sock, first)
+
+
+def _frames(sock, first):
+    """The frames (bytes) of the message whose first frame is ``first``.
+
+    Received as zmq.Frame objects, which say themselves whether more parts
+    follow: quicker than asking the socket after each part."""
+    frames = [first.bytes]
+    while first.more:
+        first = sock.recv(_NOBLOCK, copy=False)
+        frames.append(first.bytes)
+    return frames
+
+
+def end_context():
+    """Give what is still queued on closed sockets (a last command sent
+    just before the program ends) up to the sockets' linger time to leave,
+    then end ZeroMQ. In a thread, so a socket left open elsewhere cannot
+    hang the exit. Close the sockets first.
+
+    Example:
+
+        registry.close_all()
+        end_context()
+    """
+    finisher = threading.Thread(target=_context().term, daemon=True)
+    finisher.start()
+    finisher.join(_LINGER_MS / 1000 + 0.5)
+
+
+def ready(endpoints):
+    """The sockets of ``endpoints`` that have something to read, as a set;
+    at once (one look at them all costs less than a look at each).
+
+    Example:
+
+        if listener.socket in ready([listener, sender]):
+            listener.receive_all()
+    """
+    return {sock for sock, _ in zmq.zmq_poll([(e.socket, _POLLIN) for e in endpoints], 0)}
+
+
+class Inbox(deque):
+    """Arrivals waiting to be collected, with a warning if they pile up.
+
+    Example:
+
+        inbox = Inbox("messages")
+        inbox.add(arrival)
+        inbox.take()            # that arrival; None when empty
+    """
+
+    def __init__(self, what):
+        super().__init__()
+        self.what, self.warned = what, False
+
+    def add(self, item):
+        """Keep ``item``, unless too many are waiting (then warn, once).
+
+        Example: ``inbox.add(arrival)``"""
+        if len(self) >= _INBOX_LIMIT:
+            if not self.warned:
+                self.warned = True
+                warn(DroppedMessageWarning,
+                    "%d %s are waiting to be read; newer ones are being dropped. "
+                    "Read them (or stop sending so many).", len(self), self.what
+                )
+            return
+        self.append(item)
+
+    def take(self, matches=None):
+        """The first item (that ``matches``), removed; or None.
+
+        Example: ``inbox.take(lambda a: a.kind == "message")``"""
+        for index, item in enumerate(self):
+            if matches is None or matches(item):
+                del self[index]
+                return item
+        return None
+
+
+class Endpoint:
+    """One ZeroMQ socket of this program, and the inbox of what it received.
+
+    The base of ``Listener``, ``Sender``, ``Publisher`` and ``Subscriber``;
+    each says in ``accept(frames)`` what to make of a message that came in.
+
+    Example:
+
+        endpoint.receive_all()      # what arrived, into endpoint.inbox
+        endpoint.wait(2.0)          # the first Arrival, waiting up to 2 s
+    """
+
+    #: What this endpoint is for, in words ("sending", ...): its registry key.
+    role = None
+    port = None
+    timeout_ms = -1  # the socket's receive time limit (ZeroMQ's default)
+    #: If set, pump() hands this endpoint's arrivals to it instead of
+    #: returning them: for pgnet's own protocols (two-player games) whose
+    #: traffic must not reach the game's hooks.
+    handler = None
+    #: This program's publishers, kept working while this endpoint waits
+    #: (see ``poll``); set by the registry that made the endpoint.
+    publishers = ()
+
+    def __init__(self, kind, address, what):
+        self.address = address
+        self.inbox = Inbox(what)
+        self.socket = _context().socket(kind)
+        self.socket.setsockopt(zmq.LINGER, _LINGER_MS)
+        self.socket.setsockopt(zmq.SNDHWM, HWM)
+        self.socket.setsockopt(zmq.RCVHWM, HWM)
+
+    def close(self, linger_ms=_LINGER_MS):
+        """Close the socket; what is queued gets ``linger_ms`` to leave.
+
+        Example: ``endpoint.close(0)``   # drop what is queued"""
+        self.socket.close(linger_ms)
+
+    def receive_all(self, limit=None):
+        """Move what has arrived into the inbox, without waiting; return
+        how many messages came (at most ``limit``). Each goes through
+        ``accept(frames)``, which each kind of endpoint defines.
+
+        Example: ``endpoint.receive_all(100)``"""
+        sock = self.socket
+        count = 0
+        # Asking first is cheaper than the exception a receive that finds
+        # nothing raises, and most calls find nothing; but once something has
+        # come, receiving until that exception beats asking before each one.
+        if zmq.zmq_poll([(sock, _POLLIN)], 0):  # (quicker than getsockopt(EVENTS))
+            while limit is None or count < limit:
+                try:
+                    first = sock.recv(_NOBLOCK, copy=False)
+                except zmq.Again:
+                    break
+                count += 1
+                self.accept(_frames(sock, first))
+        return count
+
+    def wait(self, wait_for_s, matches=None):
+        """The first inbox item (that ``matches``), waiting up to the limit;
+        or None.
+
+        Example: ``listener.wait(5.0, lambda a: a.kind == "command")``"""
+        deadline = time.monotonic() + wait_for_s
+        # The inbox first: what is in it is older than anything on the socket.
+        item = self.inbox.take(matches)
+        while item is None:
+            self.receive_all()
+            item = self.inbox.take(matches)
+            remaining = deadline - time.monotonic()
+            if item is not None or remaining <= 0:
+                break
+            # Slices keep Ctrl-C prompt: KeyboardInterrupt lands between polls.
+            poll(self, int(min(remaining, 0.2) * 1000) + 1)
+            item = self.inbox.take(matches)  # what the poll brought, if anything
+        return item
+
+
+def poll(endpoint, timeout_ms):
+    """Wait up to ``timeout_ms`` for input on ``endpoint``, keeping this
+    program's publishers working meanwhile.
+
+    ZeroMQ greets a new subscriber (and registers its topics) only while the
+    publishing socket is in use, so without this a program waiting for a
+    message would leave the subscribers to its news waiting too.
+
+    Example:
+
+        poll(subscriber, 200)
+        subscriber.receive_all()
+    """
+    publishers = [p for p in endpoint.publishers if p is not endpoint]
+    if not publishers:
+        # Receiving with a time limit is what raw ZeroMQ programs do, and
+        # costs less than polling and then receiving.
+        frames = _receive_within(endpoint, timeout_ms)
+        if frames is not None:
+            endpoint.accept(frames)
+        return
+    poller = zmq.Poller()
+    poller.register(endpoint.socket, zmq.POLLIN)
+    for publisher in publishers:
+        poller.register(publisher.socket, zmq.POLLIN)
+    poller.poll(timeout_ms)
+    for publisher in publishers:
+        publisher.receive_all()
+
+
+def _too_big(size, what, source):
+    if size > settings.max_message_bytes:
+        warn(DroppedMessageWarning,
+            "Dropped %s of %s on %s: larger than the limit of %s "
+            "(pgnet.settings.max_message_bytes).",
+            what, wire.describe_size(size), source,
+            wire.describe_size(settings.max_message_bytes),
+        )
+        return True
+    return False
+
+
+def unpack(body, raw, what, source):
+    """``(True, value)`` for a well-formed body; ``(False, None)``, warned,
+    for one that is too big or not a pgnet message. ``raw`` keeps the
+    bytes as they are; ``what`` and ``source`` say what it was, in the
+    warning.
+
+    Example:
+
+        ok, message = unpack(body, False, "a message from ada", "quiz")
+    """
+    if _too_big(len(body), what, source):
+        return False, None
+    if raw:
+        return True, body
+    try:
+        return True, wire.decode(body)
+    except MessageError as error:
+        warn(DroppedMessageWarning, "Dropped %s on %s: %s", what, source, error)
+        return False, None
+
+
+def bind(sock, where, retry_for_s=0):
+    """Bind ``sock`` where ``where`` (an ``addresses.ListenAddress``) says;
+    raise ``AddressError`` if the port cannot be had.
+
+    A port this program closed a moment ago may still be closing (ZeroMQ
+    finishes closing in the background): ``retry_for_s`` gives it that long.
+    A socket pinned to one network is also bound on 127.0.0.1, for
+    programs on this computer.
+
+    Example:
+
+        bind(sock, addresses.for_listening(5000))
+    """
+    endpoint = "tcp://%s:%d" % (where.host, where.port)
+    retry = Retry(_BIND_RETRY_INTERVAL_S, retry_for_s)
+    while True:
+        try:
+            sock.bind(endpoint)
+            break
+        except zmq.ZMQError as error:
+            if error.errno == zmq.EADDRINUSE and not retry.expired(time.monotonic()):
+                time.sleep(retry.interval_s)
+                continue
+            sock.close(0)
+            if error.errno == zmq.EADDRINUSE:
+                raise AddressError(
+                    "Port %d is already in use by another program. Choose "
+                    "another port, or leave the port out and pgnet picks a free "
+                    "one." % where.port
+                ) from None
+            raise AddressError("Cannot listen on %s: %s" % (where.shown, error)) from None
+    if where.host != "*" and not where.host.startswith("127."):
+        # Pinned to one network (or one address): still reachable from
+        # programs on this computer, which send to 127.0.0.1.
+        try:
+            sock.bind("tcp://%s:%d" % (addresses.LOOPBACK, where.port))
+        except zmq.ZMQError as error:
+            log.debug("cannot also listen on 127.0.0.1:%d: %s", where.port, error)

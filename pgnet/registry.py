@@ -1,0 +1,207 @@
+"""The endpoints this program has: which socket serves which job.
+
+Every pgnet call that needs a socket asks here: "the listener for 'pong'",
+"a sender connected to 'robot'". The first call opens it; later calls get
+the same one. Each socket has one job: a socket opened to publish news is
+never handed out as a listener (networkzero's PUB-used-as-listener bug),
+and a port this program uses for one job cannot be taken for another
+(``SocketRoleError`` says so).
+
+It is one object, ``Endpoints``; the program's one is ``default``, and the
+functions here are its methods:
+
+    from pgnet import registry
+    listener = registry.bound_listener("pong")
+    sender = registry.connected_sender("robot", wait_s=5)   # None if not found
+
+Threads: the main thread only, like the sockets themselves.
+"""
+
+from . import addresses, discovery
+from .errors import AddressError, SocketRoleError
+from .transport import Listener, Publisher, Sender, Subscriber
+
+#: After ``close_all``, how long a bind waits for a port this program has
+#: just closed (ZeroMQ finishes closing in the background).
+BIND_SETTLE_S = 0.5
+
+_MAX_CHECKED = 1000  # "ip:port" targets remembered as needing no checks
+
+
+class Endpoints:
+    """The sockets of one program, each kept under its job and address.
+
+    Example:
+
+        endpoints = Endpoints()
+        listener = endpoints.bound_listener("127.0.0.1:5000")
+        endpoints.close_all()
+    """
+
+    def __init__(self):
+        # Keyed by (role, address as the user wrote it) for bound sockets, and
+        # by (role, "ip:port") for connected ones, so a socket is never taken
+        # for one with another job.
+        self._endpoints = {}
+        self._publishers = []  # each endpoint's .publishers: see transport.poll
+        self._checked_addresses = set()  # "ip:port" targets sent to: each is its own answer
+        self._recently_closed = False  # close_all() ran: a bind may need a moment
+
+    # -- bound: this program listens or publishes ---------------------------------
+
+    def bound_listener(self, address):
+        """The ``Listener`` for ``address`` (a name, which is advertised, or
+        where to listen), opened on first use.
+
+        Example: ``registry.bound_listener("pong").wait(1.0)``"""
+        # Found here at once (each message waited for or replied to comes
+        # this way); opened by _bound the first time.
+        endpoint = self._endpoints.get((Listener.role, address))
+        return endpoint if endpoint is not None else self._bound(Listener, address)
+
+    def bound_publisher(self, address):
+        """The ``Publisher`` for ``address`` (a name, which is advertised, or
+        where to publish), opened on first use.
+
+        Example: ``registry.bound_publisher("weather").publish(b"rain", body)``"""
+        endpoint = self._endpoints.get((Publisher.role, address))
+        return endpoint if endpoint is not None else self._bound(Publisher, address)
+
+    def _bound(self, cls, address):
+        # Not opened under this address yet. A name, or the address
+        # advertise() returned for one: listen where that name is advertised
+        # (on every network, not just the one shown).
+        name = address if isinstance(address, str) and not addresses.is_address(address) \
+            else discovery.advertised_at(address)
+        if name is not None:
+            where = discovery.listen_address(name)
+        else:
+            where = addresses.for_listening(address)
+        # The same socket may be asked for by name and by address.
+        for other in self._endpoints.values():
+            if isinstance(other, cls) and other.port == where.port:
+                endpoint = other
+                break
+        else:
+            endpoint = self._open(cls, where, address)
+        self._endpoints[(cls.role, address)] = endpoint
+        return endpoint
+
+    def _open(self, cls, where, address):
+        try:
+            endpoint = cls(where, address, BIND_SETTLE_S if self._recently_closed else 0)
+        except AddressError:
+            for other in self._endpoints.values():
+                if other.port == where.port:
+                    raise SocketRoleError(
+                        "This program already uses port %d for %s, so it cannot "
+                        "use it for %s too. Give each its own name or port."
+                        % (where.port, other.role, cls.role)
+                    ) from None
+            raise
+        endpoint.port = where.port
+        endpoint.publishers = self._publishers
+        if cls is Publisher:
+            self._publishers.append(endpoint)
+        return endpoint
+
+    # -- connected: this program sends or subscribes -------------------------------
+
+    def connected_sender(self, target, wait_s):
+        """A ``Sender`` connected to ``target`` (a name or an address), or
+        None (warned) if the name is not found within ``wait_s`` seconds
+        (0: only look at what is already known, never wait).
+
+        Example: ``registry.connected_sender("robot", 5)``"""
+        return self._connected(Sender, target, wait_s)
+
+    def connected_subscriber(self, target, wait_s):
+        """A ``Subscriber`` connected to ``target`` (a name or an address),
+        or None (warned) if the name is not found within ``wait_s`` seconds
+        (0: only look at what is already known, never wait).
+
+        Example: ``registry.connected_subscriber("weather", 5).add_topic("rain")``"""
+        return self._connected(Subscriber, target, wait_s)
+
+    def _connected(self, cls, target, wait_s):
+        # Where to: "ip:port", from the quickest answer that applies. (One
+        # method, not two: a send to a name comes this way each time.)
+        address = None
+        if type(target) is str:
+            if target in self._checked_addresses:
+                address = target
+            else:
+                address = discovery.known_address(target)  # a name already found
+        if address is None:
+            if isinstance(target, str) and not addresses.is_address(target):
+                if wait_s == 0:  # (in a game: a frame must never wait)
+                    discovery.check_name(target)
+                    address = discovery.beacon().lookup(target)
+                else:
+                    address = discovery.discover(target, wait_s)
+                if address is None:
+                    return None
+            else:
+                address = addresses.for_connecting(target)
+                if address == target and len(self._checked_addresses) < _MAX_CHECKED:
+                    self._checked_addresses.add(address)  # "ip:port" already: no need to check it again
+        key = (cls.role, address)
+        endpoint = self._endpoints.get(key)
+        if endpoint is None:
+            endpoint = self._endpoints[key] = cls(address, target)
+            endpoint.publishers = self._publishers
+        return endpoint
+
+    def existing_sender(self, address):
+        """The ``Sender`` already connected to ``address`` ("ip:port"), or
+        None; never opens one.
+
+        Example: ``registry.existing_sender("10.0.0.5:5000")``"""
+        return self._endpoints.get((Sender.role, address))
+
+    # -- closing ------------------------------------------------------------------
+
+    def forget(self, endpoint, linger_ms=0):
+        """Close ``endpoint`` and forget it: the next call for its job and
+        address opens a fresh one. What is queued on it gets ``linger_ms``
+        to leave.
+
+        Example: ``registry.forget(sender, 200)``"""
+        for key, value in list(self._endpoints.items()):
+            if value is endpoint:
+                del self._endpoints[key]
+        if endpoint in self._publishers:
+            self._publishers.remove(endpoint)
+        endpoint.close(linger_ms)
+
+    def all(self):
+        """Every endpoint this program has, each once (a new list).
+
+        Example: ``[e.role for e in registry.all()]``"""
+        return list(set(self._endpoints.values()))
+
+    def close_all(self):
+        """Close every endpoint (what is queued gets the sockets' linger
+        time to leave) and forget them all.
+
+        Example: ``registry.close_all()``"""
+        for endpoint in set(self._endpoints.values()):
+            endpoint.close()
+            self._recently_closed = True
+        self._endpoints.clear()
+        del self._publishers[:]
+
+
+#: This program's endpoints: the one instance the functions below use.
+default = Endpoints()
+
+# The module-level functions are the default instance's own methods (no
+# extra call on the way: a send looks its sender up here each time).
+bound_listener = default.bound_listener
+bound_publisher = default.bound_publisher
+connected_sender = default.connected_sender
+connected_subscriber = default.connected_subscriber
+existing_sender = default.existing_sender
+forget = default.forget
+all = default.all  # (shadows the builtin here only: use registry.all())
+close_all = default.close_all
