@@ -186,7 +186,7 @@ def _show_command(word, params):
 def _beacon():
     """This program's discovery peer, or a Failure if it cannot hear."""
     with _quiet():
-        peer = discovery.beacon()
+        peer = discovery.get_beacon()
     if not peer.listening:
         raise Failure(
             "this computer's pgnet discovery port (UDP %d) is taken by another "

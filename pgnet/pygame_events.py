@@ -142,7 +142,7 @@ class NetworkEvents:
     def _collect(self):
         """Move what arrived (network and discovery) into the backlog."""
         if self.watched or self.watch_all:
-            changes = discovery.beacon().changes
+            changes = discovery.get_beacon().changes
             while changes:
                 change = changes.popleft()
                 if self.watch_all or change.name in self.watched:
@@ -192,7 +192,7 @@ class NetworkEvents:
         else:
             discovery.check_name(name)
             self.watched.add(name)
-        peer = discovery.beacon()
+        peer = discovery.get_beacon()
         peer.record_changes = True
         for service in peer.services():
             if name is None or service.name == name:

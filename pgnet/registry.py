@@ -136,7 +136,7 @@ class Endpoints:
             if isinstance(target, str) and not addresses.is_address(target):
                 if wait_s == 0:  # (in a game: a frame must never wait)
                     discovery.check_name(target)
-                    address = discovery.beacon().lookup(target)
+                    address = discovery.get_beacon().lookup(target)
                 else:
                     address = discovery.discover(target, wait_s)
                 if address is None:

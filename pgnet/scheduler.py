@@ -120,7 +120,7 @@ class Scheduler:
             action(endpoint)
         else:
             # Ask the network now: the answer is there by a later frame.
-            discovery.beacon().send_query(target)
+            discovery.get_beacon().send_query(target)
             self._postponed.append(_Postponed(connect, target, action, patient))
 
     def cancel_postponed(self):

@@ -595,7 +595,7 @@ class TwoPlayerGame:
         """id -> (Player, address) for everyone waiting in this game and room."""
         prefix = _lobby_prefix(self.game_name, self.room)
         found = {}
-        for service in discovery.beacon().services():
+        for service in discovery.get_beacon().services():
             entry = _parse_lobby_name(service.name, prefix)
             if entry is not None and entry[0] != self.me.id:
                 found[entry[0]] = (Player(entry[0], entry[1]), service.address)
@@ -804,7 +804,7 @@ class TwoPlayerGame:
         address = None
         if isinstance(lobby_name, str):
             try:
-                address = discovery.beacon().lookup(lobby_name)
+                address = discovery.get_beacon().lookup(lobby_name)
             except Exception:
                 address = None
         address = address or addresses.for_connecting(their_address)

@@ -269,7 +269,7 @@ def test_a_program_that_only_discovers_sends_queries_but_no_adverts():
     code = """
     import sys
     import pgnet
-    print("INSTANCE", pgnet.discovery.beacon().instance, flush=True)
+    print("INSTANCE", pgnet.discovery.get_beacon().instance, flush=True)
     found = pgnet.discover(sys.argv[1], wait_for_s=5)
     pgnet.discover_all()
     # Long enough for several advert intervals: it still must not advertise.

@@ -82,7 +82,7 @@ def test_garbage_datagrams_on_the_discovery_port():
             pgnet.send_reply(control, [pgnet.discover(name, wait_for_s=3), pgnet.discover_all()])
     """
     name, fuzz = unique("steady"), unique("fuzz")
-    beacon = discovery.beacon()  # this process listens too
+    beacon = discovery.get_beacon()  # this process listens too
     bad_before = beacon.bad_packets
     advertiser, address = start(ECHO_SERVICE, name, "steady")
     finder, finder_address = start(finder_code)

@@ -138,7 +138,7 @@ ADDRESS_CHANGES = r"""
 import sys, time, pgnet
 from pgnet import discovery
 name = sys.argv[1]
-peer = discovery.beacon()
+peer = discovery.get_beacon()
 peer.record_changes = True
 print("found", pgnet.discover(name, wait_for_s=5), flush=True)
 peer.changes.clear()

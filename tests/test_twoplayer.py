@@ -332,7 +332,7 @@ def test_two_rooms_on_one_network_never_pair_across():
         a1_id, b1_id = me(a1), me(b1)
         ids = {a1_id, b1_id}
         # Both wait in the lobby, each visible on the network to the other...
-        peer = discovery.beacon()
+        peer = discovery.get_beacon()
         wait_until(lambda: ids <= {n.split("#")[1][:8] for n in
                                    (s.name for s in peer.services()) if n.startswith(name)},
                    message="both lobby entries")

@@ -23,13 +23,11 @@ and in another, on the same computer or anywhere on the network:
     robot = pgnet.discover("robot")      # '192.168.1.40:53121'
 
 The parts: ``protocol`` (the packets), ``table`` (who is where),
-``beacon`` (the socket and thread; one per program, from ``beacon()``) and
+``beacon`` (the socket and thread; one per program, from ``get_beacon()``) and
 ``relay`` (for networks that block broadcasts). Besides the public
-functions, other pgnet modules use ``beacon()``, ``current_beacon()``,
+functions, other pgnet modules use ``get_beacon()``, ``current_beacon()``,
 ``local_names()``, ``known_address``, ``listen_address``, ``advertised_at``,
 ``check_name``, ``share_port``, ``relay_address``, ``Service`` and ``Change``.
-(``pgnet.discovery.beacon`` is the function, not the module of that name:
-import the module's names as ``from pgnet.discovery.beacon import Beacon``.)
 """
 
 import atexit
@@ -44,20 +42,18 @@ from .protocol import MAX_NAME_LENGTH, check_name  # noqa: F401 (used by other m
 from .table import Change, Service  # noqa: F401 (used by other modules)
 
 # -- one beacon per program --------------------------------------------------
-# (Defined after the imports above: importing .beacon set this package's
-# attribute "beacon" to the module, and the function below replaces it.)
 
 _beacon = None
 _beacon_lock = threading.Lock()
 
 
-def beacon():
+def get_beacon():
     """This program's ``Beacon``, started on first use (and again after it
     was closed).
 
     Example:
 
-        peer = discovery.beacon()
+        peer = discovery.get_beacon()
         peer.services()
     """
     global _beacon
@@ -126,7 +122,7 @@ def advertise(name, address=None):
         print("Listening at", address)
     """
     check_name(name)
-    peer = beacon()
+    peer = get_beacon()
     mine = peer.local_address(name)
     if mine and address is None:
         port, host = mine
@@ -146,7 +142,7 @@ def listen_address(name):
         listen_address("pong")   # ListenAddress('*', 40123, '192.168.1.23:40123')
     """
     address = advertise(name)
-    port, host = beacon().local_address(name)
+    port, host = get_beacon().local_address(name)
     return addresses.ListenAddress(host or "*", port, address)
 
 
@@ -193,7 +189,7 @@ def discover(name, wait_for_s=5.0):
     if address is not None:
         return address
     check_name(name)
-    peer = beacon()
+    peer = get_beacon()
     address = peer.wait_for(name, wait_for_s)
     if address is None and wait_for_s > 0:
         others = [s.name for s in peer.services()]
@@ -228,6 +224,6 @@ def discover_all():
         for name, address in pgnet.discover_all():
             print(name, "is at", address)
     """
-    peer = beacon()
+    peer = get_beacon()
     peer.settle()
     return [(s.name, s.address) for s in peer.services()]

@@ -11,7 +11,7 @@ themselves are ``pgnet.discovery.protocol``'s.
 Example:
 
     from pgnet import discovery
-    peer = discovery.beacon()
+    peer = discovery.get_beacon()
     peer.wait_for("pong", 5)   # '192.168.1.40:53121', or None
     peer.services()            # [Service(name='pong', address=..., ...)]
 """
@@ -23,6 +23,7 @@ import time
 import uuid
 
 from .. import netif
+from ..retry import Retry
 from ..errors import DiscoveryWarning, MessageError, NameClashWarning, log, warn
 from ..settings import settings
 from . import protocol
@@ -32,13 +33,13 @@ from .table import ServiceTable
 class Beacon:
     """One program's discovery peer: a UDP socket and a background thread.
 
-    There is one per program (see ``pgnet.discovery.beacon``); you do not
+    There is one per program (see ``pgnet.discovery.get_beacon``); you do not
     normally make one yourself. Other modules use its plain methods and
     attributes; everything starting with ``_`` is its own business.
 
     Example:
 
-        peer = discovery.beacon()
+        peer = discovery.get_beacon()
         peer.lookup("pong")        # the address if known now, else None
         peer.instance_counts()     # {'pong': 2}: two programs use that name
     """
@@ -319,21 +320,19 @@ class Beacon:
 
             peer.wait_for("pong", 5)   # '192.168.1.40:53121'
         """
-        deadline = time.monotonic() + wait_for_s
-        next_query = 0.0
+        retry = Retry(settings.advert_interval_s, wait_for_s)
         with self._lock:
             # Look and wait under one lock, so an answer arriving between
             # the two cannot be missed.
             while True:
                 address = self._table.address_of(name)
                 now = time.monotonic()
-                if address or now >= deadline:
+                if address or retry.expired(now):
                     return address
-                if now >= next_query:
+                if retry.due(now):
                     self.send_query(name)
-                    next_query = now + settings.advert_interval_s
                 # Short slices keep Ctrl-C prompt on every platform.
-                self._lock.wait(min(0.1, deadline - now, next_query - now))
+                self._lock.wait(retry.pause(now, 0.1))
 
     def wait_for_change(self, timeout_s):
         """Wait until an advert or a bye arrives, or ``timeout_s`` seconds
