@@ -41,6 +41,7 @@ PAGES = [
     "troubleshooting/index.html",
     "wire-format/index.html",
     "api/index.html",
+    "how-pgnet-is-built/index.html",
     "reference/index.html",
     "reference/core/index.html",
     "reference/game/index.html",
