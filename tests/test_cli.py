@@ -25,7 +25,7 @@ except ImportError:  # tests/ is not a package: pytest puts it on sys.path
     import netns
     from support import ROOT, Program, unique
 
-from pgnet.cli import parse_value
+from pgnet.cli.output import parse_value
 
 PY = sys.executable
 HOST = socket.gethostname()
