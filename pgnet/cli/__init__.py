@@ -31,14 +31,12 @@ import threading
 from .. import __version__, discovery, messaging
 from ..errors import AddressError, PgnetError, ServiceNameError
 from ..settings import settings
+from ..transport import DEFAULT_WAIT_S
 from .doctor import cmd_doctor
 from .listing import cmd_list
 from .output import FAILED, INTERRUPTED, OK, USAGE, Failure, note, setup_logging
 from .relay import cmd_relay
 from .talking import cmd_command, cmd_listen, cmd_news, cmd_ping, cmd_send
-
-#: How long commands wait (to find a name, or for a reply) unless told.
-DEFAULT_WAIT_S = 5.0
 
 _DESCRIPTION = """\
 pgnet's toolkit for the classroom: see which pgnet programs are running and
