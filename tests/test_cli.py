@@ -1,10 +1,7 @@
 """The ``pgnet`` command-line tool, each command run as a real process
-against real pgnet programs.
+against real pgnet programs (``pgnet doctor``: test_doctor.py).
 
 On this computer everything stays on loopback (conftest: PGNET_NETWORK=127.*).
-The ``doctor`` tests for an offline machine, a machine on two networks and a
-blocked discovery port run inside network namespaces (root only), with
-PGNET_NETWORK unset so pgnet sees the namespace's own interfaces.
 Every wait is a deadline (a process ending, a line appearing), never a sleep.
 """
 
@@ -13,23 +10,16 @@ import re
 import signal
 import socket
 import subprocess
-import sys
-import textwrap
 
 import pytest
 
-try:
-    from . import netns
-    from .support import ROOT, Program, unique
-except ImportError:  # tests/ is not a package: pytest puts it on sys.path
-    import netns
-    from support import ROOT, Program, unique
+from cli_support import ADVERTISER, PY, cli, pgnet, program, started
+from support import ROOT, unique
 
-from pgnet.cli import parse_value
+from pgnet.cli import main
+from pgnet.cli.output import parse_value
 
-PY = sys.executable
 HOST = socket.gethostname()
-PORT = int(os.environ["PGNET_DISCOVERY_PORT"])
 
 # A normal pgnet program that answers messages (not the CLI).
 ECHO_LISTENER = """
@@ -53,13 +43,6 @@ while True:
         print("command", command, repr(params), flush=True)
 """
 
-ADVERTISER = """
-import sys, time, pgnet
-print("ready", pgnet.advertise(sys.argv[1]), flush=True)
-while True:
-    time.sleep(60)
-"""
-
 # Publishes a score every 20 ms, and noise under another topic.
 PUBLISHER = """
 import sys, time, pgnet
@@ -81,37 +64,6 @@ print("pid", os.getpid(), flush=True)
 print("reply", repr(pgnet.send_message(name, "hello", wait_for_reply_s=10)), flush=True)
 pgnet.send_command(name, "LEFT", 0.5)
 """
-
-
-def program(code, *args):
-    return Program(["-c", textwrap.dedent(code)] + list(args))
-
-
-def started(code, name):
-    """A helper program running ``code`` as ``name``; returns (program, address)."""
-    prog = program(code, name)
-    address = prog.expect(r"^ready ?(\S*)").group(1)
-    return prog, address
-
-
-def pgnet(*args, timeout=30):
-    """Run ``python -m pgnet ARGS`` to its end."""
-    env = dict(os.environ)
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    return subprocess.run(
-        [PY, "-m", "pgnet"] + list(args), capture_output=True, text=True,
-        encoding="utf-8", timeout=timeout, env=env, cwd=ROOT,
-    )
-
-
-def cli(*args):
-    """``pgnet ARGS`` as a long-running :class:`Program`."""
-    return Program(["-m", "pgnet"] + list(args))
-
-
-def flat(text):
-    """Text with every run of white space made one space (lines get wrapped)."""
-    return " ".join(text.split())
 
 
 def assert_one_line_failure(result, command, status=1):
@@ -312,116 +264,8 @@ def test_console_script():
     assert (result.returncode, result.stdout.strip()) == (0, "pgnet 0.1.0")
 
 
-# -- doctor --------------------------------------------------------------------------------
-
-def test_doctor_on_this_computer_loopback_only():
-    name = unique("doctored")
-    with started(ADVERTISER, name)[0]:
-        result = pgnet("doctor", "--wait", "1")  # time for the answers
-    assert result.returncode == 0, result
-    out = flat(result.stdout)
-    assert "network setting: PGNET_NETWORK='127.*'" in out
-    assert re.search(r"lo 127\.0\.0\.1/8 this computer only; <- the address pgnet shows", out)
-    assert "pgnet shows this computer as 127.0.0.1, because the network setting " \
-           "PGNET_NETWORK='127.*' keeps pgnet on this computer" in out
-    assert "Discovery broadcasts go to: 127.255.255.255" in out
-    assert "shared with other pgnet programs" in out  # the advertiser holds it too
-    assert re.search(r"127\.255\.255\.255: came back in [\d.]+ ms", out)
-    assert re.search(r"on this computer: [^:]*\b%s\b" % re.escape(name), out)
-    summary = result.stdout.split("Summary:")[1]
-    assert re.search(r"^  \u2713 discovery port %d: shared" % PORT, summary, re.M)
-    assert re.search(r"^  \u2713 broadcasts come back: 127\.255\.255\.255\.$", summary, re.M)
-    assert re.search(r"^  ! network: only this computer", summary, re.M)
-    assert summary.rstrip().endswith("No problems found.")
-
-
-def test_doctor_reports_the_relay_setting():
-    result = pgnet("--relay", "127.0.0.1", "doctor", "--wait", "0.3")
-    out = flat(result.stdout)
-    relay = "127.0.0.1:%d" % (PORT + 1)
-    assert "relay: PGNET_RELAY='127.0.0.1' (UDP %s)" % relay in out
-    assert "! discovery also goes through the relay at %s." % relay in out
-    assert "check that 'pgnet relay' is running there" in out
-
-
-OK, REASON = netns.have_netns()
-needs_netns = pytest.mark.skipif(not OK, reason=REASON)
-
-
-@pytest.fixture
-def net():
-    with netns.Network() as network:
-        yield network
-
-
-def namespace_env():
-    """The environment for pgnet inside a namespace: its own interfaces."""
-    env = dict(os.environ)
-    env.pop("PGNET_NETWORK", None)
-    env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
-    return env
-
-
-def doctor_in(machine, wait="0.3"):
-    return machine.run([PY, "-m", "pgnet", "doctor", "--wait", wait], timeout=30,
-                       env=namespace_env(), cwd=ROOT)
-
-
-@needs_netns
-def test_doctor_offline_machine(net):
-    result = doctor_in(net.add_offline_machine("hermit"))
-    assert result.returncode == 1, result
-    out = flat(result.stdout)
-    assert "network setting: none" in out
-    assert "pgnet shows this computer as 127.0.0.1, because this computer has no network" in out
-    assert "\u2717 network: this computer is offline (it has no network, only 127.0.0.1), " \
-           "so pgnet works only on this computer." in out
-    assert "Connect it to the classroom Wi-Fi or network cable" in out
-    assert "1 problem found." in out
-    assert "Traceback" not in result.stderr
-
-
-@needs_netns
-def test_doctor_two_networks_says_which_is_used_and_why(net):
-    dual = net.add_machine("dual")
-    dual.add_interface(1)
-    other = net.add_machine("other")
-    listener = other.popen([PY, "-m", "pgnet", "listen", "robot"], env=namespace_env(),
-                           cwd=ROOT, stdout=subprocess.PIPE)
-    netns.wait_for_output(listener, "Listening", timeout=15)
-    result = doctor_in(dual, wait="1")  # time for the other computer's answer
-    assert result.returncode == 0, result
-    out = flat(result.stdout)
-    assert "eth0 10.123.0.2/24 <- the address pgnet shows" in out
-    assert "eth1 10.123.1.2/24 used too" in out
-    assert "pgnet shows this computer as 10.123.0.2, because there is no default route, " \
-           "and it is the first address on a private network" in out
-    assert "Discovery broadcasts go to: 10.123.0.255, 10.123.1.255, 127.255.255.255" in out
-    assert "this computer is on 2 networks (eth0 10.123.0.2, eth1 10.123.1.2)" in out
-    assert "PGNET_NETWORK='10.123.0.*'" in out
-    assert re.search(r"10\.123\.0\.255: came back in [\d.]+ ms", out)
-    assert re.search(r"10\.123\.1\.255: came back in [\d.]+ ms", out)
-    assert re.search(r"on other computers: robot \(\S+ at 10\.123\.0\.3:\d+\)", out)
-    assert "\u2713 1 pgnet program on 1 other computer answered." in out
-    assert "\u2713 connections to robot work." in out
-    assert "No problems found." in out
-
-
-@needs_netns
-def test_doctor_blocked_discovery_port(net):
-    machine = net.add_machine("carol")
-    blocker = machine.popen(
-        [PY, "-c", "import socket, time\n"
-         "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-         "s.bind(('', %d))\nprint('bound', flush=True)\ntime.sleep(60)" % PORT],
-        stdout=subprocess.PIPE)
-    netns.wait_for_output(blocker, "bound", timeout=15)
-    result = doctor_in(machine)
-    assert result.returncode == 1, result
-    out = flat(result.stdout)
-    assert "\u2717 discovery port %d is taken by a program that is not pgnet " \
-           "(process %d, python" % (PORT, blocker.pid) in out
-    assert "so pgnet programs here cannot find others by name." in out
-    assert "Close that program" in out and "PGNET_DISCOVERY_PORT" in out
-    assert "Broadcasts: not checked" in out
-    assert "1 problem found." in out
+def test_relay_help_in_process(capsys):
+    assert main(["relay", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("usage: pgnet relay")
+    assert "example" in out

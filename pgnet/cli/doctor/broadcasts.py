@@ -1,0 +1,164 @@
+"""The doctor's broadcast check: send a discovery query to each broadcast
+address, listen for it to come back (with how long it took), and collect
+the adverts other pgnet programs send in answer.
+
+The packets are pgnet's own (``pgnet.discovery.protocol``): the doctor's
+query is the one every pgnet program answers.
+
+Example:
+
+    heard = listen_for_answers(46374, ["127.255.255.255"], wait_s=1.0)
+    check_broadcasts(report, ["127.255.255.255"], heard, 1.0, 46374)
+    #   127.255.255.255: came back in 0.2 ms
+"""
+
+import socket
+import time
+import uuid
+from collections import namedtuple
+
+from ... import discovery, netif
+from ...discovery import protocol
+from ..output import Progress
+
+#: A pgnet program that answered: its service ``name``, the ``machine`` it
+#: says it runs on, its ``address``, and the ``source`` address its advert
+#: came from.
+#:
+#: Example: ``Answer("robot", "raspberrypi", "10.0.0.7:40123", "10.0.0.7")``.
+Answer = namedtuple("Answer", "name machine address source")
+
+
+class Heard:
+    """What the doctor heard after its queries.
+
+    ``came_back``: {broadcast address: milliseconds} for each query that
+    came back; ``send_errors``: {broadcast address: why it could not be
+    sent}; ``programs``: the ``Answer`` of each program that answered,
+    sorted by name; ``queriers``: the source addresses of other programs'
+    queries (programs that look, but advertise no name).
+
+    Example:
+
+        Heard(came_back={"127.255.255.255": 0.2}).programs   # []
+    """
+
+    def __init__(self, came_back=None, send_errors=None, programs=(), queriers=()):
+        self.came_back = dict(came_back or {})
+        self.send_errors = dict(send_errors or {})
+        self.programs = list(programs)
+        self.queriers = set(queriers)
+
+
+def listen_for_answers(port, targets, wait_s):
+    """Send a query to each of the ``targets`` (broadcast addresses) on the
+    discovery ``port`` and listen for ``wait_s`` seconds: a ``Heard``.
+
+    Example:
+
+        listen_for_answers(46374, ["127.255.255.255"], 1.0).came_back
+        # {'127.255.255.255': 0.2}
+    """
+    heard = Heard()
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        discovery.share_port(sock)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+        sock.bind(("", port))
+        # Each query carries its target's index, so its echo says which came back.
+        instance = "doctor-" + uuid.uuid4().hex[:12]
+        sent = {}
+        for index, target in enumerate(targets):
+            packet = protocol.encode_packet(protocol.query(None, "%s-%d" % (instance, index)))
+            try:
+                sock.sendto(packet, (target, port))
+                sent[index] = time.perf_counter()
+            except OSError as error:
+                heard.send_errors[target] = error.strerror or str(error)
+        programs = {}  # (instance, name) -> Answer
+        with Progress("Listening for answers for %g s..." % wait_s):
+            for source, packet in _packets(sock, wait_s):
+                if packet["t"] == "query" and packet["i"].startswith(instance + "-"):
+                    index = int(packet["i"].rsplit("-", 1)[1])
+                    if index in sent and targets[index] not in heard.came_back:
+                        heard.came_back[targets[index]] = (time.perf_counter() - sent[index]) * 1000
+                elif packet["t"] == "query":
+                    heard.queriers.add(source)
+                elif packet["t"] == "advert":
+                    host = packet["h"] or source
+                    programs[(packet["i"], packet["n"])] = Answer(
+                        packet["n"], packet["m"], "%s:%d" % (host, packet["p"]), source)
+    finally:
+        sock.close()
+    heard.programs = sorted(programs.values(), key=lambda answer: answer.name)
+    return heard
+
+
+def _packets(sock, wait_s):
+    """``(source ip, packet)`` for each pgnet packet arriving within ``wait_s``."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return
+        sock.settimeout(remaining)
+        try:
+            data, (source, _) = sock.recvfrom(protocol.MAX_PACKET)
+        except socket.timeout:
+            return
+        except OSError:
+            continue
+        try:
+            packet = protocol.parse_packet(data)
+        except Exception:  # anything on the port that is not pgnet's
+            continue
+        yield source, packet
+
+
+def check_broadcasts(report, targets, heard, wait_s, port):
+    """Which broadcasts came back (and in how long), and a problem, with
+    what to do, for each that did not.
+
+    Example:
+
+        check_broadcasts(report, ["127.255.255.255"], heard, 1.0, 46374)
+        # "broadcasts come back: 127.255.255.255."
+    """
+    report.line("Broadcasts (a discovery query to each address, which should come back):")
+    came_back, lost = [], []
+    for target in targets:
+        if target in heard.send_errors:
+            report.line("  %s: could not send (%s)" % (target, heard.send_errors[target]))
+            lost.append(target)
+        elif target in heard.came_back:
+            report.line("  %s: came back in %.1f ms" % (target, heard.came_back[target]))
+            came_back.append(target)
+        else:
+            report.line("  %s: did not come back within %g s" % (target, wait_s))
+            lost.append(target)
+    if came_back:
+        report.ok("broadcasts come back: %s." % ", ".join(came_back))
+    for target in lost:
+        if target in heard.send_errors:
+            report.problem(
+                "discovery broadcasts to %s cannot be sent (%s)." % (target, heard.send_errors[target]),
+                "That network is not really connected: check the cable or Wi-Fi. "
+                "If this keeps happening, set PGNET_NETWORK to the classroom "
+                "network so pgnet stops using it.",
+            )
+        elif target == netif.LOOPBACK_BROADCAST:
+            report.problem(
+                "broadcasts on this computer (127.255.255.255) do not come back, "
+                "so even programs on this computer cannot find each other.",
+                "A firewall on this computer blocks UDP port %d. Allow Python (or "
+                "that port) through it." % port,
+            )
+        else:
+            report.problem(
+                "broadcasts to %s do not come back, so pgnet cannot find other "
+                "computers on that network." % target,
+                "A firewall on this computer probably blocks UDP port %d: allow "
+                "Python through it (on Windows, answer 'Allow' for Private "
+                "networks and make sure the Wi-Fi is set to Private; on macOS, "
+                "System Settings > Network > Firewall)." % port,
+            )
