@@ -78,8 +78,10 @@ def listen_for_answers(port, targets, wait_s):
         programs = {}  # (instance, name) -> Answer
         with Progress("Listening for answers for %g s..." % wait_s):
             for source, packet in _packets(sock, wait_s):
-                if packet["t"] == "query" and packet["i"].startswith(instance + "-"):
-                    index = int(packet["i"].rsplit("-", 1)[1])
+                ours = packet["t"] == "query" and packet["i"].startswith(instance + "-")
+                if ours:
+                    ending = packet["i"].rsplit("-", 1)[1]  # a peer may fake the rest
+                    index = int(ending) if ending.isdecimal() else None
                     if index in sent and targets[index] not in heard.came_back:
                         heard.came_back[targets[index]] = (time.perf_counter() - sent[index]) * 1000
                 elif packet["t"] == "query":
