@@ -35,6 +35,7 @@ except ImportError:  # tests/ is not a package: pytest puts it on sys.path
     from support import ROOT, Program, unique, wait_until
 
 from pgnet import PgnetError, discovery, messaging, pygame_events, scheduler, twoplayer
+from pgnet.twoplayer import game as game_module
 
 HERE = os.path.join(ROOT, "tests", "twoplayer_games")
 PROBE = os.path.join(HERE, "probe.py")
@@ -237,7 +238,7 @@ def test_a_classroom_of_ten_pairs_in_one_process(games):
 
 def ghost_session(game, number=1):
     """Pretend ``game`` is paired with nobody: no replies go anywhere."""
-    session = twoplayer._Session("t" * 16, twoplayer.Player("0" * 8, "ghost"), number,
+    session = game_module._Session("t" * 16, twoplayer.Player("0" * 8, "ghost"), number,
                                  None, time.monotonic())
     game._begin(session, False, time.monotonic())
     dispatch()
@@ -273,7 +274,7 @@ def test_smooth_slides_between_updates(games, monkeypatch):
     game = games(unique("smooth"))
     token = ghost_session(game).token
     clock = [1000.0]
-    monkeypatch.setattr(twoplayer, "time", type("Clock", (), {"monotonic": lambda: clock[0]}))
+    monkeypatch.setattr(game_module, "time", type("Clock", (), {"monotonic": lambda: clock[0]}))
 
     def arrive(seq, stamp, state):
         game._on_S(clock[0], token, seq, stamp, state)

@@ -1,164 +1,30 @@
-"""Two-player games, one player per computer, in a few lines.
+"""The game object a two-player game uses: ``TwoPlayerGame``, made by
+``two_player``.
 
 Example:
 
-    import pgzrun
-    import pgnet
-
-    game = pgnet.two_player("pong")      # find a partner, or wait for one
-
-    def on_player_joined(player):
-        print(player.name, "joined: you are player", game.me.number)
-
-    def update():
-        game.my_state["y"] = paddle.y               # yours, sent for you
-        other.y = game.smooth("y")                  # theirs, moving smoothly
-
-    def draw():
-        screen.draw.text(game.status, (10, 10))     # "Waiting for a player..."
-
-    pgzrun.go()
-
-What pgnet does for you:
-
-* **Pairing.** ``two_player`` finds a player waiting for the same game
-  and joins them, or waits to be joined, without ever stopping a frame. With
-  twenty players of the same game on one network, everyone ends up in
-  exactly one pair. A ``room`` (such as your class's name) keeps two classes
-  on one network apart; a ``partner`` name picks who you play with; a lobby
-  (``lobby=True``) lets the player choose from the list of who is waiting.
-* **Join and leave.** Your ``on_player_joined(player)`` and
-  ``on_player_left(player)`` hooks run when your partner arrives and when
-  they go: closed window, crash or pulled-out cable (noticed within about
-  two seconds). If they come back, ``on_player_joined`` runs again, with
-  ``player.resumed`` true when it is the same program carrying on.
-* **State.** Put what the other computer must see (your paddle, your
-  position) in ``game.my_state``; read theirs in ``game.partner_state``.
-  pgnet sends it 20 times a second and keeps only the newest.
-  ``game.smooth("x")`` makes their movement look continuous.
-* **Events and turns.** ``game.send_event("goal", score)`` is never lost or
-  reordered: the other side's ``on_game_event(name, data)`` runs once for
-  it. For turn-based games, ``game.move(cell)`` refuses a move out of turn,
-  and ``on_move(move, player)`` runs on *both* computers for every move.
-
-The player who accepted the pairing is the *host*, player 1: the one who
-decides shared things such as where the ball is and the score. The other is
-player 2, the *guest*. See ``docs/two-player.md`` for a step-by-step
-tutorial.
+    game = two_player("pong")
+    game.my_state["y"] = 300
 """
 
 import atexit
 import os
 import random
-import socket
 import statistics
 import time
 import traceback
 from collections import deque
 
-import pygame
+from .. import addresses, commands, registry, scheduler, transport, wire
+from ..errors import MessageError, NotSentWarning, log, warn
+from .hooks import GAME_EVENT, MOVE_MADE, NEW_ROUND, PLAYER_JOINED, PLAYER_LEFT, post, still_queued
+from .lobby import Lobby, check_game_name, check_room
+from .players import Player, default_name, new_id, is_id, same_player
+from .timing import (
+    FORGET_S, HEARTBEAT_S, JOIN_TIMEOUT_S, PARTNER_TIMEOUT_S, RECONNECT_S, RESEND_S, SEND_RATE,
+)
 
-from . import addresses, commands, discovery, pygame_events, registry, scheduler, transport, wire
-from .errors import MessageError, NotSentWarning, PgnetError, log, warn
-
-# -- settings -----------------------------------------------------------------
-
-#: How often ``my_state`` is sent, per second, unless ``two_player`` is told.
-SEND_RATE = 20
-#: How often each side says "I am still here", in seconds.
-HEARTBEAT_S = 0.25
-#: A partner not heard from for this long has left (closed, crashed, unplugged).
-PARTNER_TIMEOUT_S = 2.0
-#: How long to wait for an answer to a request to join a game.
-JOIN_TIMEOUT_S = 1.5
-#: Unacknowledged events and moves are sent again after this long.
-RESEND_S = 0.3
-#: While a partner is missing, the connection to them is renewed this often,
-#: so that when their cable is back they are heard from at once.
-RECONNECT_S = 1.0
-#: A partner missing for this long is forgotten (they can still join again).
-FORGET_S = 60.0
-
-_ID_LENGTH = 8
 _WAITING, _JOINING, _PLAYING = "waiting", "joining", "playing"
-
-# -- the hooks and their event types --------------------------------------------
-# In Pygame Zero, define the hooks. In a plain pygame loop (calling
-# pgnet.pump() each frame), look for these event types, for example:
-#
-#     if event.type == pgnet.PLAYER_JOINED:
-#         print(event.player.name, "joined")
-
-#: ``on_player_joined(player)``: your partner arrived (or came back).
-PLAYER_JOINED = pygame_events.register_hook("on_player_joined", ["player"])
-#: ``on_player_left(player)``: your partner left, crashed or lost the network.
-PLAYER_LEFT = pygame_events.register_hook("on_player_left", ["player"])
-#: ``on_game_event(name, data, player)``: your partner's ``send_event``.
-GAME_EVENT = pygame_events.register_hook("on_game_event", ["name", "data", "player"])
-#: ``on_move(move, player)``: a move was made, by you or your partner.
-MOVE_MADE = pygame_events.register_hook("on_move", ["move", "player"])
-#: ``on_new_round(round_number, first_player)``: a new round of turns began.
-NEW_ROUND = pygame_events.register_hook("on_new_round", ["round_number", "first_player"])
-
-
-def _new_id():
-    return os.urandom(_ID_LENGTH // 2).hex()
-
-
-def _is_id(value):
-    return (
-        isinstance(value, str) and len(value) == _ID_LENGTH
-        and all(c in "0123456789abcdef" for c in value)
-    )
-
-
-def _default_name():
-    name = os.environ.get("PGNET_PLAYER", "").strip()
-    return name or socket.gethostname() or "player"
-
-
-def _printable(text):
-    """``text`` fit for a lobby entry: no control characters, and nothing
-    that would make it look like an address."""
-    text = "".join(c if c.isprintable() else " " for c in str(text))
-    return text.replace(":", "-").replace("*", "-").strip()
-
-
-class Player:
-    """One player of a two-player game: you (``game.me``), your partner
-    (``game.partner`` and the ``player`` your hooks receive), or someone
-    waiting in the lobby (``game.lobby``).
-
-    ``number`` is 1 for the host and 2 for the guest (``None`` for someone
-    in the lobby), ``name`` the player's name, ``is_host`` True for player 1.
-    ``resumed`` is True in ``on_player_joined`` when the partner who left
-    came back (the same program, its game still going), False for a new
-    player or a restarted program.
-
-    Example:
-
-        def on_player_joined(player):
-            print("Player", player.number, "is", player.name)
-    """
-
-    def __init__(self, id, name, number=None, address=None):
-        self.id = id
-        self.name = name
-        self.number = number
-        self.address = address
-        self.resumed = False
-
-    @property
-    def is_host(self):
-        return self.number == 1
-
-    def __str__(self):
-        if self.number is None:
-            return self.name
-        return "player %d (%s)" % (self.number, self.name)
-
-    def __repr__(self):
-        return "<Player %s %r id=%s>" % (self.number, self.name, self.id)
 
 
 class _Session:
@@ -229,12 +95,12 @@ class TwoPlayerGame:
 
     def __init__(self, game_name, room=None, name=None, partner=None,
                  lobby=False, send_rate=None):
-        self.game_name = _check_game_name(game_name)
+        self.game_name = check_game_name(game_name)
         if room is None:
             room = os.environ.get("PGNET_ROOM", "")
-        self.room = _check_room(str(room).strip(), self.game_name)
+        self.room = check_room(str(room).strip(), self.game_name)
         #: You: ``game.me.number`` is your player number once paired.
-        self.me = Player(_new_id(), str(name).strip() if name else _default_name())
+        self.me = Player(new_id(), str(name).strip() if name else default_name())
         #: Your state: put in it what your partner must see, every frame.
         self.my_state = {}
         #: Your partner's latest state (empty until they send one).
@@ -269,13 +135,8 @@ class TwoPlayerGame:
         self._listener.handler = self._on_arrival
         #: Where this player listens for its partner, as "ip:port".
         self.address = self._listener.address
-        self._lobby_name = _lobby_prefix(self.game_name, self.room) + self.me.id
-        display = _printable(self.me.name)
-        room_left = discovery.MAX_NAME_LENGTH - len(self._lobby_name) - 1
-        if display and room_left > 0:
-            self._lobby_name += " " + display[:room_left].strip()
-        self._advertised = False
-        self._advertise()
+        self._lobby = Lobby(self.game_name, self.room, self.me, self._listener.port)
+        self._lobby.advertise()
         self._stop_ticker = scheduler.every_frame(self._tick)
         atexit.register(self._at_exit)
 
@@ -359,10 +220,7 @@ class TwoPlayerGame:
             for i, player in enumerate(game.lobby):
                 screen.draw.text(player.name, (20, 40 + 30 * i))
         """
-        return sorted(
-            (p for p, _ in self._waiting_players().values()),
-            key=lambda p: (p.name.lower(), p.id),
-        )
+        return self._lobby.players()
 
     @property
     def whose_turn(self):
@@ -494,7 +352,7 @@ class TwoPlayerGame:
         self.refused = ""
         session.moves += 1
         self._send_reliable(session, ["move", session.round, move])
-        _post(MOVE_MADE, move=move, player=self.me)
+        post(MOVE_MADE, move=move, player=self.me)
         return True
 
     def new_round(self, first_player=None):
@@ -544,12 +402,12 @@ class TwoPlayerGame:
         """
         if self._session is not None:
             return False
-        waiting = self._waiting_players()
+        waiting = self._lobby.waiting_players()
         if isinstance(player, Player):
             chosen = player.id if player.id in waiting else None
         else:
             chosen = next(
-                (i for i, (p, _) in waiting.items() if _same_player(p, player)), None
+                (i for i, (p, _) in waiting.items() if same_player(p, player)), None
             )
         if chosen is None:
             return False
@@ -570,7 +428,7 @@ class TwoPlayerGame:
         self._say_goodbye()
         self._closed = True
         self._stop_ticker()
-        self._unadvertise()
+        self._lobby.close()
         registry.forget(self._listener, 0)
         for session in (self._session, self._lost):
             if session is not None:
@@ -581,31 +439,11 @@ class TwoPlayerGame:
 
     # -- the lobby ---------------------------------------------------------------
 
-    def _advertise(self):
-        if not self._advertised and not self._closed:
-            discovery.advertise(self._lobby_name, self._listener.port)
-            self._advertised = True
-
-    def _unadvertise(self):
-        if self._advertised:
-            self._advertised = False
-            discovery.unadvertise(self._lobby_name)
-
-    def _waiting_players(self):
-        """id -> (Player, address) for everyone waiting in this game and room."""
-        prefix = _lobby_prefix(self.game_name, self.room)
-        found = {}
-        for service in discovery.get_beacon().services():
-            entry = _parse_lobby_name(service.name, prefix)
-            if entry is not None and entry[0] != self.me.id:
-                found[entry[0]] = (Player(entry[0], entry[1]), service.address)
-        return found
-
     def _wants(self, player_id, player_name):
         """In named-partner mode, is this the partner asked for?"""
         if not self.wanted:
             return True
-        return _same_player(Player(player_id, player_name), self.wanted)
+        return same_player(Player(player_id, player_name), self.wanted)
 
     # -- the per-frame work --------------------------------------------------------
 
@@ -677,7 +515,7 @@ class TwoPlayerGame:
             self._heartbeat(session, now)
 
     def _look_for_partner(self, now):
-        waiting = self._waiting_players()
+        waiting = self._lobby.waiting_players()
         if self._choice is not None:
             if self._choice in waiting:
                 self._ask_to_join(waiting[self._choice], now)
@@ -706,7 +544,7 @@ class TwoPlayerGame:
         self._asked[player.id] = address
         resume = self._lost.token if self._lost and self._lost.partner.id == player.id else ""
         self._send(
-            address, "JOIN", self.me.id, self.me.name, self._lobby_name, self.address,
+            address, "JOIN", self.me.id, self.me.name, self._lobby.name, self.address,
             self.game_name, self.room, resume,
         )
 
@@ -737,8 +575,8 @@ class TwoPlayerGame:
             self.ping_ms = None
         for item in session.unacked.values():
             item[1] = 0.0  # resend at once
-        self._unadvertise()
-        _post(PLAYER_JOINED, player=partner)
+        self._lobby.unadvertise()
+        post(PLAYER_JOINED, player=partner)
 
     def _partner_missing(self, session, now):
         """No news from the partner for too long: they have left, for now."""
@@ -748,8 +586,8 @@ class TwoPlayerGame:
         session.next_reconnect = now
         self._phase = _WAITING
         self._next_try = now
-        self._advertise()
-        _post(PLAYER_LEFT, player=session.partner)
+        self._lobby.advertise()
+        post(PLAYER_LEFT, player=session.partner)
 
     def _partner_gone(self, session):
         """The partner said goodbye (or is playing with someone else)."""
@@ -758,8 +596,8 @@ class TwoPlayerGame:
         self._phase = _WAITING
         self._next_try = 0.0
         self._to_reconnect.add(session.address)  # drops what was queued for them
-        self._advertise()
-        _post(PLAYER_LEFT, player=session.partner)
+        self._lobby.advertise()
+        post(PLAYER_LEFT, player=session.partner)
 
     def _forget_lost(self):
         session, self._lost = self._lost, None
@@ -799,14 +637,11 @@ class TwoPlayerGame:
 
     def _on_JOIN(self, now, their_id, their_name, lobby_name, their_address,
                  game_name, room, resume=""):
-        if not _is_id(their_id) or not isinstance(their_name, str):
+        if not is_id(their_id) or not isinstance(their_name, str):
             return
         address = None
         if isinstance(lobby_name, str):
-            try:
-                address = discovery.get_beacon().lookup(lobby_name)
-            except Exception:
-                address = None
+            address = self._lobby.address_of(lobby_name)
         address = address or addresses.for_connecting(their_address)
         if game_name != self.game_name or room != self.room:
             self._send(address, "REJECT", self.me.id, "another game")
@@ -839,7 +674,7 @@ class TwoPlayerGame:
             self._accept(lost, address, resumed=True)
             return
         partner = Player(their_id, their_name, address=address)
-        session = _Session(_new_id() + _new_id(), partner, 1, address, now)
+        session = _Session(new_id() + new_id(), partner, 1, address, now)
         self._begin(session, False, now)
         self._accept(session, address, resumed=False)
 
@@ -850,7 +685,7 @@ class TwoPlayerGame:
         )
 
     def _on_ACCEPT(self, now, their_id, their_name, token, your_number, resumed):
-        if not _is_id(their_id) or your_number not in (1, 2) or not isinstance(token, str):
+        if not is_id(their_id) or your_number not in (1, 2) or not isinstance(token, str):
             return
         session = self._session
         address = self._asked.get(their_id)
@@ -950,15 +785,15 @@ class TwoPlayerGame:
     def _deliver(self, session, payload):
         kind = payload[0]
         if kind == "event":
-            _post(GAME_EVENT, name=payload[1], data=payload[2], player=session.partner)
+            post(GAME_EVENT, name=payload[1], data=payload[2], player=session.partner)
         elif kind == "move":
             if payload[1] == session.net_round:  # else from a round now over
-                event = _post(MOVE_MADE, move=payload[2], player=session.partner)
+                event = post(MOVE_MADE, move=payload[2], player=session.partner)
                 session.pending.append((event, lambda: _count_move(session)))
         elif kind == "round":
             number, first = payload[1], payload[2]
             session.net_round = number
-            event = _post(NEW_ROUND, round_number=number, first_player=first)
+            event = post(NEW_ROUND, round_number=number, first_player=first)
             session.pending.append((event, lambda: _set_round(session, number, first)))
         elif kind == "round?":
             if self.is_host and payload[1] == session.net_round:
@@ -969,7 +804,7 @@ class TwoPlayerGame:
         session.net_round += 1
         _set_round(session, session.net_round, first)
         self._send_reliable(session, ["round", session.round, session.first])
-        _post(NEW_ROUND, round_number=session.round, first_player=session.first)
+        post(NEW_ROUND, round_number=session.round, first_player=session.first)
 
     def _settle(self):
         """Apply the partner's moves and new rounds that the game has now
@@ -981,7 +816,7 @@ class TwoPlayerGame:
         partner's last move."""
         session = self._session or self._lost
         if session is not None:
-            while session.pending and not _still_queued(session.pending[0][0]):
+            while session.pending and not still_queued(session.pending[0][0]):
                 session.pending.popleft()[1]()
         return session
 
@@ -1040,22 +875,6 @@ def two_player(game_name, room=None, name=None, partner=None, lobby=False, send_
 
 # -- helpers --------------------------------------------------------------------------
 
-def _post(event_type, **attributes):
-    event = pygame.event.Event(event_type, **attributes)
-    pygame_events.queue_event(event)
-    return event
-
-
-def _still_queued(event):
-    """Has the game not been handed ``event`` yet?"""
-    if pygame_events.is_queued(event):
-        return True
-    try:
-        return pygame.event.peek(event.type, pump=False)
-    except pygame.error:  # no display: nothing can be in pygame's queue
-        return False
-
-
 def _count_move(session):
     session.moves += 1
 
@@ -1075,16 +894,6 @@ def _reconnect(address):
         registry.forget(endpoint, 200)
 
 
-def _same_player(player, wanted):
-    """Does ``wanted`` (a name, an id, or a Player) mean ``player``?"""
-    if isinstance(wanted, Player):
-        return wanted.id == player.id
-    wanted = str(wanted).strip()
-    return wanted == player.id or wanted.lower() == player.name.lower() or (
-        _printable(wanted).lower() == player.name.lower()
-    )
-
-
 def _between(a, b, fraction):
     """The value ``fraction`` of the way from ``a`` to ``b``."""
     if _is_number(a) and _is_number(b):
@@ -1099,51 +908,3 @@ def _between(a, b, fraction):
 
 def _is_number(value):
     return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def _lobby_prefix(game_name, room):
-    return game_name + ("@" + room if room else "") + "#"
-
-
-def _parse_lobby_name(name, prefix):
-    """``(id, player name)`` from a lobby entry, or None if it is not one."""
-    if not name.startswith(prefix):
-        return None
-    rest = name[len(prefix):]
-    player_id, tail = rest[:_ID_LENGTH], rest[_ID_LENGTH:]
-    if not _is_id(player_id) or (tail and not tail.startswith(" ")):
-        return None
-    return player_id, tail.strip() or player_id
-
-
-def _check_game_name(game_name):
-    if not isinstance(game_name, str) or not game_name.strip():
-        raise PgnetError(
-            "two_player() needs the game's name, such as two_player('pong'), "
-            "not %r." % (game_name,)
-        )
-    game_name = game_name.strip()
-    bad = [c for c in "@#:*" if c in game_name]
-    if bad or not game_name.isprintable():
-        raise PgnetError(
-            "The game name %r cannot contain %s. Use letters, digits and "
-            "spaces, like 'pong' or 'tic tac toe'."
-            % (game_name, " or ".join(repr(c) for c in bad) or "control characters")
-        )
-    return game_name
-
-
-def _check_room(room, game_name):
-    bad = [c for c in "#:*" if c in room]
-    if bad or not room.isprintable():
-        raise PgnetError(
-            "The room name %r cannot contain %s. Use letters, digits and "
-            "spaces, like '5B'." % (room, " or ".join(repr(c) for c in bad) or "control characters")
-        )
-    longest = discovery.MAX_NAME_LENGTH - _ID_LENGTH - 2
-    if len(game_name) + len(room) > longest:
-        raise PgnetError(
-            "The game name and room together are too long (%d characters; "
-            "the limit is %d). Choose shorter ones." % (len(game_name) + len(room), longest)
-        )
-    return room
