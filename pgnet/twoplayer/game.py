@@ -12,12 +12,12 @@ import os
 import random
 import statistics
 import time
-import traceback
 from collections import deque
 
-from .. import addresses, commands, registry, scheduler, transport, wire
-from ..errors import MessageError, NotSentWarning, log, warn
+from .. import addresses, scheduler, wire
+from ..errors import MessageError, NotSentWarning, warn
 from .hooks import GAME_EVENT, MOVE_MADE, NEW_ROUND, PLAYER_JOINED, PLAYER_LEFT, post, still_queued
+from .link import Link, log_error
 from .lobby import Lobby, check_game_name, check_room
 from .players import Player, default_name, new_id, is_id, same_player
 from .timing import (
@@ -109,8 +109,6 @@ class TwoPlayerGame:
         self.refused = ""
         #: The time for a message to reach your partner and come back, in ms.
         self.ping_ms = None
-        #: Bytes of game data sent to the partner so far (for the curious).
-        self.bytes_sent = 0
         self.send_rate = send_rate or SEND_RATE
         self.wanted = partner
         self.lobby_mode = bool(lobby)
@@ -126,16 +124,17 @@ class TwoPlayerGame:
         self._offsets = deque(maxlen=40)
         self._rtts = deque(maxlen=5)
         self._bye_sent = {}  # token -> when (we answer strangers sparingly)
-        self._to_reconnect = set()
         self._warned_state = False
-        self._closed = False
 
         scheduler.use_events()  # a game: sends must never wait
-        self._listener = registry.bound_listener(addresses.free_port())
-        self._listener.handler = self._on_arrival
+        self._link = Link(self.me, lambda: self._phase)
+        self._link.handle({
+            word: getattr(self, "_on_" + word)
+            for word in ("JOIN", "ACCEPT", "REJECT", "HB", "ECHO", "S", "R", "ACK", "BYE")
+        })
         #: Where this player listens for its partner, as "ip:port".
-        self.address = self._listener.address
-        self._lobby = Lobby(self.game_name, self.room, self.me, self._listener.port)
+        self.address = self._link.address
+        self._lobby = Lobby(self.game_name, self.room, self.me, self._link.port)
         self._lobby.advertise()
         self._stop_ticker = scheduler.every_frame(self._tick)
         atexit.register(self._at_exit)
@@ -255,6 +254,16 @@ class TwoPlayerGame:
         """
         session = self._settle()
         return session.round if session else 0
+
+    @property
+    def bytes_sent(self):
+        """Bytes of game data sent to the partner so far (for the curious).
+
+        Example:
+
+            print(game.bytes_sent, "bytes sent")
+        """
+        return self._link.bytes_sent
 
     # -- what the game does ------------------------------------------------------
 
@@ -423,16 +432,15 @@ class TwoPlayerGame:
 
             game.leave()
         """
-        if self._closed:
+        if self._link.closed:
             return
         self._say_goodbye()
-        self._closed = True
         self._stop_ticker()
         self._lobby.close()
-        registry.forget(self._listener, 0)
+        self._link.close()
         for session in (self._session, self._lost):
             if session is not None:
-                _reconnect(session.address)  # closes it; the goodbye still goes
+                self._link.reconnect(session.address)  # closes it; the goodbye still goes
 
     def __repr__(self):
         return "<TwoPlayerGame %r room=%r %s>" % (self.game_name, self.room, self.status)
@@ -449,12 +457,10 @@ class TwoPlayerGame:
 
     def _tick(self, now):
         # Runs at every pgnet pump, several times a frame: rate-limited by time.
-        if self._closed:
+        if self._link.closed:
             return
         try:
-            for address in self._to_reconnect:
-                _reconnect(address)
-            self._to_reconnect.clear()
+            self._link.reconnect_pending()
             self._settle()
             session = self._session
             if session is not None:
@@ -471,7 +477,7 @@ class TwoPlayerGame:
                 self._next_try = now + 0.05
                 self._look_for_partner(now)
         except Exception:
-            log.error("pgnet two-player: error (the game goes on):\n%s", traceback.format_exc())
+            log_error()
 
     def _keep_playing(self, session, now):
         if now >= session.next_state:
@@ -482,12 +488,12 @@ class TwoPlayerGame:
         for seq, item in session.unacked.items():
             if now - item[1] >= RESEND_S:
                 item[1] = now
-                self._send(session.address, "R", session.token, seq, item[0])
+                self._link.send(session.address, "R", session.token, seq, item[0])
 
     def _heartbeat(self, session, now):
         session.next_heartbeat = now + HEARTBEAT_S
         session.heartbeat_seq += 1
-        self._send(
+        self._link.send(
             session.address, "HB", session.token, self.me.id, self.address,
             session.heartbeat_seq, now, session.in_next - 1,
         )
@@ -495,7 +501,7 @@ class TwoPlayerGame:
     def _send_state(self, session, now):
         session.state_seq += 1
         try:
-            self._send(session.address, "S", session.token, session.state_seq, now, self.my_state)
+            self._link.send(session.address, "S", session.token, session.state_seq, now, self.my_state)
         except MessageError as error:
             session.state_seq -= 1
             if not self._warned_state:
@@ -510,7 +516,7 @@ class TwoPlayerGame:
         if now >= session.next_reconnect:
             # A fresh connection: an old one may be stuck retrying slowly.
             session.next_reconnect = now + RECONNECT_S
-            _reconnect(session.address)
+            self._link.reconnect(session.address)
         if now >= session.next_heartbeat:
             self._heartbeat(session, now)
 
@@ -543,7 +549,7 @@ class TwoPlayerGame:
         self._join_deadline = now + JOIN_TIMEOUT_S
         self._asked[player.id] = address
         resume = self._lost.token if self._lost and self._lost.partner.id == player.id else ""
-        self._send(
+        self._link.send(
             address, "JOIN", self.me.id, self.me.name, self._lobby.name, self.address,
             self.game_name, self.room, resume,
         )
@@ -595,7 +601,7 @@ class TwoPlayerGame:
         self.me.number = None
         self._phase = _WAITING
         self._next_try = 0.0
-        self._to_reconnect.add(session.address)  # drops what was queued for them
+        self._link.reconnect_later(session.address)  # drops what was queued for them
         self._lobby.advertise()
         post(PLAYER_LEFT, player=session.partner)
 
@@ -604,8 +610,8 @@ class TwoPlayerGame:
         if self._session is None:
             self.me.number = None
         if session is not None:
-            self._send(session.address, "BYE", session.token, self.me.id)
-            self._to_reconnect.add(session.address)
+            self._link.send(session.address, "BYE", session.token, self.me.id)
+            self._link.reconnect_later(session.address)
 
     def _session_for(self, token, now):
         """The session ``token`` belongs to, resuming it if it was lost."""
@@ -619,22 +625,6 @@ class TwoPlayerGame:
 
     # -- what arrives ------------------------------------------------------------------
 
-    def _on_arrival(self, arrival):
-        if arrival.kind != "command":
-            return
-        word, params = arrival.data
-        handler = getattr(self, "_on_" + word, None)
-        if handler is None or self._closed:
-            return
-        if word not in ("S", "HB", "ECHO", "ACK", "R"):
-            log.debug("two-player %s (%s) got %s %r", self.me.id, self._phase, word, params)
-        try:
-            handler(time.monotonic(), *params)
-        except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
-            log.debug("pgnet two-player: ignored a malformed %s: %s", word, error)
-        except Exception:
-            log.error("pgnet two-player: error (the game goes on):\n%s", traceback.format_exc())
-
     def _on_JOIN(self, now, their_id, their_name, lobby_name, their_address,
                  game_name, room, resume=""):
         if not is_id(their_id) or not isinstance(their_name, str):
@@ -644,7 +634,7 @@ class TwoPlayerGame:
             address = self._lobby.address_of(lobby_name)
         address = address or addresses.for_connecting(their_address)
         if game_name != self.game_name or room != self.room:
-            self._send(address, "REJECT", self.me.id, "another game")
+            self._link.send(address, "REJECT", self.me.id, "another game")
             return
         session = self._session
         if session is not None:
@@ -654,18 +644,18 @@ class TwoPlayerGame:
                 session.address = address
                 self._accept(session, address, resumed=True)
             else:
-                self._send(address, "REJECT", self.me.id, "already playing")
+                self._link.send(address, "REJECT", self.me.id, "already playing")
             return
         if self._phase == _JOINING:
             target = self._target[0]
             # Two players asking each other at once: the smaller id accepts.
             if not (target.id == their_id and self.me.id < their_id):
-                self._send(address, "REJECT", self.me.id, "busy")
+                self._link.send(address, "REJECT", self.me.id, "busy")
                 return
         if not self._wants(their_id, their_name) or (
             self._choice is not None and self._choice != their_id
         ):
-            self._send(address, "REJECT", self.me.id, "waiting for someone else")
+            self._link.send(address, "REJECT", self.me.id, "waiting for someone else")
             return
         lost = self._lost
         if lost is not None and lost.partner.id == their_id and resume == lost.token:
@@ -679,7 +669,7 @@ class TwoPlayerGame:
         self._accept(session, address, resumed=False)
 
     def _accept(self, session, address, resumed):
-        self._send(
+        self._link.send(
             address, "ACCEPT", self.me.id, self.me.name, session.token,
             3 - session.my_number, resumed,
         )
@@ -693,7 +683,7 @@ class TwoPlayerGame:
             if session.partner.id == their_id and session.token == token:
                 return  # a repeat
             if address:
-                self._send(address, "BYE", token, self.me.id)  # we are taken
+                self._link.send(address, "BYE", token, self.me.id)  # we are taken
             return
         lost = self._lost
         if lost is not None and lost.partner.id == their_id:
@@ -719,9 +709,9 @@ class TwoPlayerGame:
             # A stranger thinks it is playing with us: tell it, now and then.
             if now - self._bye_sent.get(token, -10.0) > 1.0 and len(self._bye_sent) < 1000:
                 self._bye_sent[token] = now
-                self._send(addresses.for_connecting(their_address), "BYE", token, self.me.id)
+                self._link.send(addresses.for_connecting(their_address), "BYE", token, self.me.id)
             return
-        self._send(session.address, "ECHO", token, seq, stamp)
+        self._link.send(session.address, "ECHO", token, seq, stamp)
         self._acknowledged(session, ack)
 
     def _on_ECHO(self, now, token, seq, stamp):
@@ -754,7 +744,7 @@ class TwoPlayerGame:
         while session.in_next in session.in_buffer:
             self._deliver(session, session.in_buffer.pop(session.in_next))
             session.in_next += 1
-        self._send(session.address, "ACK", token, session.in_next - 1)
+        self._link.send(session.address, "ACK", token, session.in_next - 1)
 
     def _on_ACK(self, now, token, ack):
         session = self._session_for(token, now)
@@ -765,7 +755,7 @@ class TwoPlayerGame:
         if self._session is not None and self._session.token == token:
             self._partner_gone(self._session)
         elif self._lost is not None and self._lost.token == token:
-            self._to_reconnect.add(self._lost.address)
+            self._link.reconnect_later(self._lost.address)
             self._lost = None
             self.me.number = None
 
@@ -775,7 +765,7 @@ class TwoPlayerGame:
         session.out_seq += 1
         session.unacked[session.out_seq] = [payload, time.monotonic()]
         if session is self._session:
-            self._send(session.address, "R", session.token, session.out_seq, payload)
+            self._link.send(session.address, "R", session.token, session.out_seq, payload)
 
     def _acknowledged(self, session, ack):
         if type(ack) is int:
@@ -822,23 +812,13 @@ class TwoPlayerGame:
 
     # -- sending ------------------------------------------------------------------------
 
-    def _send(self, address, word, *params):
-        if address is None:
-            return
-        if word not in ("S", "HB", "ECHO", "ACK", "R"):
-            log.debug("two-player %s (%s) sends %s to %s %r", self.me.id, self._phase, word, address, params)
-        body = commands.encode_command(word, params)
-        sender = registry.connected_sender(address, 0)
-        if sender is not None and sender.send(transport.COMMAND, body) is not None:
-            self.bytes_sent += len(body)
-
     def _say_goodbye(self):
         for session in (self._session, self._lost):
             if session is not None:
-                self._send(session.address, "BYE", session.token, self.me.id)
+                self._link.send(session.address, "BYE", session.token, self.me.id)
 
     def _at_exit(self):
-        if not self._closed:
+        if not self._link.closed:
             try:
                 self._say_goodbye()
             except Exception:
@@ -881,17 +861,6 @@ def _count_move(session):
 
 def _set_round(session, number, first):
     session.round, session.first, session.moves = number, first, 0
-
-
-def _reconnect(address):
-    """Close our connection to ``address``: the next send opens a fresh one.
-    What is queued on it gets a moment to go, then is dropped. Only between
-    pumps (pump() may be looking at the connection)."""
-    if address is None:
-        return
-    endpoint = registry.existing_sender(address)
-    if endpoint is not None:
-        registry.forget(endpoint, 200)
 
 
 def _between(a, b, fraction):
