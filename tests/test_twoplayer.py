@@ -36,6 +36,7 @@ except ImportError:  # tests/ is not a package: pytest puts it on sys.path
 
 from pgnet import PgnetError, discovery, messaging, pygame_events, scheduler, twoplayer
 from pgnet.twoplayer import game as game_module
+from pgnet.twoplayer import sync
 
 HERE = os.path.join(ROOT, "tests", "twoplayer_games")
 PROBE = os.path.join(HERE, "probe.py")
@@ -274,10 +275,10 @@ def test_smooth_slides_between_updates(games, monkeypatch):
     game = games(unique("smooth"))
     token = ghost_session(game).token
     clock = [1000.0]
-    monkeypatch.setattr(game_module, "time", type("Clock", (), {"monotonic": lambda: clock[0]}))
+    monkeypatch.setattr(sync, "time", type("Clock", (), {"monotonic": lambda: clock[0]}))
 
     def arrive(seq, stamp, state):
-        game._on_S(clock[0], token, seq, stamp, state)
+        game.sync.on_state(clock[0], token, seq, stamp, state)
 
     # The partner's clock is 500 s behind ours; updates 50 ms apart.
     arrive(1, 500.000, {"y": 0, "pos": (0, 0), "word": "a"})

@@ -15,10 +15,11 @@ import time
 from collections import deque
 
 from .. import addresses, scheduler, wire
-from ..errors import MessageError, NotSentWarning, warn
+from ..errors import MessageError
 from .hooks import GAME_EVENT, MOVE_MADE, NEW_ROUND, PLAYER_JOINED, PLAYER_LEFT, post, still_queued
 from .link import Link, log_error
 from .lobby import Lobby, check_game_name, check_room
+from .sync import StateSync
 from .players import Player, default_name, new_id, is_id, same_player
 from .timing import (
     FORGET_S, HEARTBEAT_S, JOIN_TIMEOUT_S, PARTNER_TIMEOUT_S, RECONNECT_S, RESEND_S, SEND_RATE,
@@ -38,14 +39,10 @@ class _Session:
         self.address = address  # where the partner listens
         self.last_heard = now
         self.lost_at = None
-        self.next_state = now
         self.next_heartbeat = now
         self.next_reconnect = now
         self.heartbeat_seq = 0
         self.echo_seq = 0
-        # state sync
-        self.state_seq = 0
-        self.partner_seq = 0
         # reliable, ordered events and moves
         self.out_seq = 0
         self.unacked = {}  # seq -> [payload, when last sent]
@@ -101,15 +98,10 @@ class TwoPlayerGame:
         self.room = check_room(str(room).strip(), self.game_name)
         #: You: ``game.me.number`` is your player number once paired.
         self.me = Player(new_id(), str(name).strip() if name else default_name())
-        #: Your state: put in it what your partner must see, every frame.
-        self.my_state = {}
-        #: Your partner's latest state (empty until they send one).
-        self.partner_state = {}
         #: Why the last ``move`` was refused ("" if it was not).
         self.refused = ""
         #: The time for a message to reach your partner and come back, in ms.
         self.ping_ms = None
-        self.send_rate = send_rate or SEND_RATE
         self.wanted = partner
         self.lobby_mode = bool(lobby)
         self._phase = _WAITING
@@ -120,21 +112,22 @@ class TwoPlayerGame:
         self._asked = {}  # id -> address of players we asked recently
         self._choice = None  # who the player picked in the lobby
         self._next_try = 0.0
-        self._snapshots = deque(maxlen=32)  # (partner's time, state)
-        self._offsets = deque(maxlen=40)
         self._rtts = deque(maxlen=5)
         self._bye_sent = {}  # token -> when (we answer strangers sparingly)
-        self._warned_state = False
 
         scheduler.use_events()  # a game: sends must never wait
-        self._link = Link(self.me, lambda: self._phase)
-        self._link.handle({
+        #: The parts (pgnet's own, not for games): sending and receiving...
+        self.link = Link(self.me, lambda: self._phase)
+        self.link.handle({
             word: getattr(self, "_on_" + word)
-            for word in ("JOIN", "ACCEPT", "REJECT", "HB", "ECHO", "S", "R", "ACK", "BYE")
+            for word in ("JOIN", "ACCEPT", "REJECT", "HB", "ECHO", "R", "ACK", "BYE")
         })
+        #: ...``my_state`` and ``partner_state``.
+        self.sync = StateSync(self.link, self._session_for, send_rate or SEND_RATE)
         #: Where this player listens for its partner, as "ip:port".
-        self.address = self._link.address
-        self._lobby = Lobby(self.game_name, self.room, self.me, self._link.port)
+        self.address = self.link.address
+        self.link.handle({"S": self.sync.on_state})
+        self._lobby = Lobby(self.game_name, self.room, self.me, self.link.port)
         self._lobby.advertise()
         self._stop_ticker = scheduler.every_frame(self._tick)
         atexit.register(self._at_exit)
@@ -256,6 +249,36 @@ class TwoPlayerGame:
         return session.round if session else 0
 
     @property
+    def my_state(self):
+        """Your state, a dict: put in it what your partner must see, every
+        frame. pgnet sends it ``send_rate`` times a second (20).
+
+        Example:
+
+            def update():
+                game.my_state["y"] = paddle.y
+        """
+        return self.sync.my_state
+
+    @my_state.setter
+    def my_state(self, state):
+        self.sync.my_state = state
+
+    @property
+    def partner_state(self):
+        """Your partner's latest ``my_state`` (empty until they send one).
+
+        Example:
+
+            other.y = game.partner_state.get("y", 300)
+        """
+        return self.sync.partner_state
+
+    @partner_state.setter
+    def partner_state(self, state):
+        self.sync.partner_state = state
+
+    @property
     def bytes_sent(self):
         """Bytes of game data sent to the partner so far (for the curious).
 
@@ -263,7 +286,7 @@ class TwoPlayerGame:
 
             print(game.bytes_sent, "bytes sent")
         """
-        return self._link.bytes_sent
+        return self.link.bytes_sent
 
     # -- what the game does ------------------------------------------------------
 
@@ -280,23 +303,7 @@ class TwoPlayerGame:
             other_paddle.y = game.smooth("y", default=300)
             ball.pos = game.smooth("ball", default=(400, 300))
         """
-        updates = [(stamp, state[key]) for stamp, state in self._snapshots if key in state]
-        if not updates:
-            return self.partner_state.get(key, default)
-        # The partner's clock time to show: 1.5 of their update intervals
-        # behind the newest update, so there is (nearly) always a newer one.
-        stamps = [stamp for stamp, _ in self._snapshots][-9:]
-        gaps = [b - a for a, b in zip(stamps, stamps[1:]) if b > a]
-        interval = statistics.median(gaps) if gaps else 1.0 / self.send_rate
-        when = time.monotonic() - min(self._offsets) - 1.5 * min(max(interval, 0.005), 0.5)
-        if when >= updates[-1][0]:
-            return updates[-1][1]
-        if when <= updates[0][0]:
-            return updates[0][1]
-        for (older, before), (newer, after) in zip(updates[-2::-1], updates[::-1]):
-            if older <= when:
-                return _between(before, after, (when - older) / (newer - older))
-        return updates[0][1]
+        return self.sync.smooth(key, default)
 
     def send_event(self, name, data=None):
         """Tell your partner that something happened: a goal, a message.
@@ -432,15 +439,15 @@ class TwoPlayerGame:
 
             game.leave()
         """
-        if self._link.closed:
+        if self.link.closed:
             return
         self._say_goodbye()
         self._stop_ticker()
         self._lobby.close()
-        self._link.close()
+        self.link.close()
         for session in (self._session, self._lost):
             if session is not None:
-                self._link.reconnect(session.address)  # closes it; the goodbye still goes
+                self.link.reconnect(session.address)  # closes it; the goodbye still goes
 
     def __repr__(self):
         return "<TwoPlayerGame %r room=%r %s>" % (self.game_name, self.room, self.status)
@@ -457,10 +464,10 @@ class TwoPlayerGame:
 
     def _tick(self, now):
         # Runs at every pgnet pump, several times a frame: rate-limited by time.
-        if self._link.closed:
+        if self.link.closed:
             return
         try:
-            self._link.reconnect_pending()
+            self.link.reconnect_pending()
             self._settle()
             session = self._session
             if session is not None:
@@ -480,33 +487,21 @@ class TwoPlayerGame:
             log_error()
 
     def _keep_playing(self, session, now):
-        if now >= session.next_state:
-            session.next_state = max(session.next_state + 1.0 / self.send_rate, now)
-            self._send_state(session, now)
+        self.sync.send_if_due(session, now)
         if now >= session.next_heartbeat:
             self._heartbeat(session, now)
         for seq, item in session.unacked.items():
             if now - item[1] >= RESEND_S:
                 item[1] = now
-                self._link.send(session.address, "R", session.token, seq, item[0])
+                self.link.send(session.address, "R", session.token, seq, item[0])
 
     def _heartbeat(self, session, now):
         session.next_heartbeat = now + HEARTBEAT_S
         session.heartbeat_seq += 1
-        self._link.send(
+        self.link.send(
             session.address, "HB", session.token, self.me.id, self.address,
             session.heartbeat_seq, now, session.in_next - 1,
         )
-
-    def _send_state(self, session, now):
-        session.state_seq += 1
-        try:
-            self._link.send(session.address, "S", session.token, session.state_seq, now, self.my_state)
-        except MessageError as error:
-            session.state_seq -= 1
-            if not self._warned_state:
-                self._warned_state = True
-                warn(NotSentWarning, "game.my_state cannot be sent: %s", error)
 
     def _call_missing_partner(self, session, now):
         """Keep calling a partner who went missing, so they can resume."""
@@ -516,7 +511,7 @@ class TwoPlayerGame:
         if now >= session.next_reconnect:
             # A fresh connection: an old one may be stuck retrying slowly.
             session.next_reconnect = now + RECONNECT_S
-            self._link.reconnect(session.address)
+            self.link.reconnect(session.address)
         if now >= session.next_heartbeat:
             self._heartbeat(session, now)
 
@@ -549,7 +544,7 @@ class TwoPlayerGame:
         self._join_deadline = now + JOIN_TIMEOUT_S
         self._asked[player.id] = address
         resume = self._lost.token if self._lost and self._lost.partner.id == player.id else ""
-        self._link.send(
+        self.link.send(
             address, "JOIN", self.me.id, self.me.name, self._lobby.name, self.address,
             self.game_name, self.room, resume,
         )
@@ -568,15 +563,13 @@ class TwoPlayerGame:
         self._asked.clear()
         session.last_heard = now
         session.lost_at = None
-        session.next_heartbeat = session.next_state = now
+        session.next_heartbeat = now
         self.me.number = session.my_number
         partner = session.partner
         partner.number = 3 - session.my_number
         partner.resumed = resumed
+        self.sync.start(now, resumed)
         if not resumed:
-            self.partner_state = {}
-            self._snapshots.clear()
-            self._offsets.clear()
             self._rtts.clear()
             self.ping_ms = None
         for item in session.unacked.values():
@@ -601,7 +594,7 @@ class TwoPlayerGame:
         self.me.number = None
         self._phase = _WAITING
         self._next_try = 0.0
-        self._link.reconnect_later(session.address)  # drops what was queued for them
+        self.link.reconnect_later(session.address)  # drops what was queued for them
         self._lobby.advertise()
         post(PLAYER_LEFT, player=session.partner)
 
@@ -610,8 +603,8 @@ class TwoPlayerGame:
         if self._session is None:
             self.me.number = None
         if session is not None:
-            self._link.send(session.address, "BYE", session.token, self.me.id)
-            self._link.reconnect_later(session.address)
+            self.link.send(session.address, "BYE", session.token, self.me.id)
+            self.link.reconnect_later(session.address)
 
     def _session_for(self, token, now):
         """The session ``token`` belongs to, resuming it if it was lost."""
@@ -634,7 +627,7 @@ class TwoPlayerGame:
             address = self._lobby.address_of(lobby_name)
         address = address or addresses.for_connecting(their_address)
         if game_name != self.game_name or room != self.room:
-            self._link.send(address, "REJECT", self.me.id, "another game")
+            self.link.send(address, "REJECT", self.me.id, "another game")
             return
         session = self._session
         if session is not None:
@@ -644,18 +637,18 @@ class TwoPlayerGame:
                 session.address = address
                 self._accept(session, address, resumed=True)
             else:
-                self._link.send(address, "REJECT", self.me.id, "already playing")
+                self.link.send(address, "REJECT", self.me.id, "already playing")
             return
         if self._phase == _JOINING:
             target = self._target[0]
             # Two players asking each other at once: the smaller id accepts.
             if not (target.id == their_id and self.me.id < their_id):
-                self._link.send(address, "REJECT", self.me.id, "busy")
+                self.link.send(address, "REJECT", self.me.id, "busy")
                 return
         if not self._wants(their_id, their_name) or (
             self._choice is not None and self._choice != their_id
         ):
-            self._link.send(address, "REJECT", self.me.id, "waiting for someone else")
+            self.link.send(address, "REJECT", self.me.id, "waiting for someone else")
             return
         lost = self._lost
         if lost is not None and lost.partner.id == their_id and resume == lost.token:
@@ -669,7 +662,7 @@ class TwoPlayerGame:
         self._accept(session, address, resumed=False)
 
     def _accept(self, session, address, resumed):
-        self._link.send(
+        self.link.send(
             address, "ACCEPT", self.me.id, self.me.name, session.token,
             3 - session.my_number, resumed,
         )
@@ -683,7 +676,7 @@ class TwoPlayerGame:
             if session.partner.id == their_id and session.token == token:
                 return  # a repeat
             if address:
-                self._link.send(address, "BYE", token, self.me.id)  # we are taken
+                self.link.send(address, "BYE", token, self.me.id)  # we are taken
             return
         lost = self._lost
         if lost is not None and lost.partner.id == their_id:
@@ -709,9 +702,9 @@ class TwoPlayerGame:
             # A stranger thinks it is playing with us: tell it, now and then.
             if now - self._bye_sent.get(token, -10.0) > 1.0 and len(self._bye_sent) < 1000:
                 self._bye_sent[token] = now
-                self._link.send(addresses.for_connecting(their_address), "BYE", token, self.me.id)
+                self.link.send(addresses.for_connecting(their_address), "BYE", token, self.me.id)
             return
-        self._link.send(session.address, "ECHO", token, seq, stamp)
+        self.link.send(session.address, "ECHO", token, seq, stamp)
         self._acknowledged(session, ack)
 
     def _on_ECHO(self, now, token, seq, stamp):
@@ -724,17 +717,6 @@ class TwoPlayerGame:
             self._rtts.append(rtt)
             self.ping_ms = round(statistics.median(self._rtts) * 1000, 1)
 
-    def _on_S(self, now, token, seq, stamp, state):
-        session = self._session_for(token, now)
-        if session is None or not isinstance(state, dict):
-            return
-        if seq <= session.partner_seq:
-            return  # stale or a duplicate: we have newer
-        session.partner_seq = seq
-        self.partner_state = state
-        self._snapshots.append((float(stamp), state))
-        self._offsets.append(now - float(stamp))
-
     def _on_R(self, now, token, seq, payload):
         session = self._session_for(token, now)
         if session is None or type(seq) is not int:
@@ -744,7 +726,7 @@ class TwoPlayerGame:
         while session.in_next in session.in_buffer:
             self._deliver(session, session.in_buffer.pop(session.in_next))
             session.in_next += 1
-        self._link.send(session.address, "ACK", token, session.in_next - 1)
+        self.link.send(session.address, "ACK", token, session.in_next - 1)
 
     def _on_ACK(self, now, token, ack):
         session = self._session_for(token, now)
@@ -755,7 +737,7 @@ class TwoPlayerGame:
         if self._session is not None and self._session.token == token:
             self._partner_gone(self._session)
         elif self._lost is not None and self._lost.token == token:
-            self._link.reconnect_later(self._lost.address)
+            self.link.reconnect_later(self._lost.address)
             self._lost = None
             self.me.number = None
 
@@ -765,7 +747,7 @@ class TwoPlayerGame:
         session.out_seq += 1
         session.unacked[session.out_seq] = [payload, time.monotonic()]
         if session is self._session:
-            self._link.send(session.address, "R", session.token, session.out_seq, payload)
+            self.link.send(session.address, "R", session.token, session.out_seq, payload)
 
     def _acknowledged(self, session, ack):
         if type(ack) is int:
@@ -815,10 +797,10 @@ class TwoPlayerGame:
     def _say_goodbye(self):
         for session in (self._session, self._lost):
             if session is not None:
-                self._link.send(session.address, "BYE", session.token, self.me.id)
+                self.link.send(session.address, "BYE", session.token, self.me.id)
 
     def _at_exit(self):
-        if not self._link.closed:
+        if not self.link.closed:
             try:
                 self._say_goodbye()
             except Exception:
@@ -861,19 +843,3 @@ def _count_move(session):
 
 def _set_round(session, number, first):
     session.round, session.first, session.moves = number, first, 0
-
-
-def _between(a, b, fraction):
-    """The value ``fraction`` of the way from ``a`` to ``b``."""
-    if _is_number(a) and _is_number(b):
-        return a + (b - a) * fraction
-    if (
-        isinstance(a, (list, tuple)) and isinstance(b, (list, tuple))
-        and len(a) == len(b) and all(map(_is_number, a)) and all(map(_is_number, b))
-    ):
-        return tuple(x + (y - x) * fraction for x, y in zip(a, b))
-    return a if fraction < 1 else b
-
-
-def _is_number(value):
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
