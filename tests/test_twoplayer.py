@@ -35,8 +35,8 @@ except ImportError:  # tests/ is not a package: pytest puts it on sys.path
     from support import ROOT, Program, unique, wait_until
 
 from pgnet import PgnetError, discovery, messaging, pygame_events, scheduler, twoplayer
-from pgnet.twoplayer import game as game_module
 from pgnet.twoplayer import sync
+from pgnet.twoplayer.session import Session
 
 HERE = os.path.join(ROOT, "tests", "twoplayer_games")
 PROBE = os.path.join(HERE, "probe.py")
@@ -239,9 +239,8 @@ def test_a_classroom_of_ten_pairs_in_one_process(games):
 
 def ghost_session(game, number=1):
     """Pretend ``game`` is paired with nobody: no replies go anywhere."""
-    session = game_module._Session("t" * 16, twoplayer.Player("0" * 8, "ghost"), number,
-                                 None, time.monotonic())
-    game._begin(session, False, time.monotonic())
+    session = Session("t" * 16, twoplayer.Player("0" * 8, "ghost"), number, None, time.monotonic())
+    game.sessions.begin(session, False, time.monotonic())
     dispatch()
     return session
 

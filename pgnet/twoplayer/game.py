@@ -10,53 +10,19 @@ Example:
 import atexit
 import os
 import random
-import statistics
-import time
-from collections import deque
 
 from .. import addresses, scheduler, wire
 from ..errors import MessageError
-from .hooks import GAME_EVENT, MOVE_MADE, NEW_ROUND, PLAYER_JOINED, PLAYER_LEFT, post, still_queued
+from .hooks import GAME_EVENT, post
 from .link import Link, log_error
 from .lobby import Lobby, check_game_name, check_room
+from .players import Player, default_name, is_id, new_id, same_player
+from .session import Session, Sessions, new_token
 from .sync import StateSync
-from .players import Player, default_name, new_id, is_id, same_player
-from .timing import (
-    FORGET_S, HEARTBEAT_S, JOIN_TIMEOUT_S, PARTNER_TIMEOUT_S, RECONNECT_S, RESEND_S, SEND_RATE,
-)
+from .timing import JOIN_TIMEOUT_S, SEND_RATE
+from .turns import Referee
 
 _WAITING, _JOINING, _PLAYING = "waiting", "joining", "playing"
-
-
-class _Session:
-    """What two paired players share: kept while the partner is missing, so
-    the game can carry on if they come back."""
-
-    def __init__(self, token, partner, my_number, address, now):
-        self.token = token
-        self.partner = partner
-        self.my_number = my_number
-        self.address = address  # where the partner listens
-        self.last_heard = now
-        self.lost_at = None
-        self.next_heartbeat = now
-        self.next_reconnect = now
-        self.heartbeat_seq = 0
-        self.echo_seq = 0
-        # reliable, ordered events and moves
-        self.out_seq = 0
-        self.unacked = {}  # seq -> [payload, when last sent]
-        self.in_next = 1
-        self.in_buffer = {}
-        # turns, as the game has seen them (see TwoPlayerGame._settle)
-        self.round = 1
-        self.first = 1
-        self.moves = 0
-        self.net_round = 1  # the round as the network has told us
-        self.pending = deque()  # (event, change): partner's, not seen yet
-
-    def whose_turn(self):
-        return self.first if self.moves % 2 == 0 else 3 - self.first
 
 
 class TwoPlayerGame:
@@ -98,35 +64,32 @@ class TwoPlayerGame:
         self.room = check_room(str(room).strip(), self.game_name)
         #: You: ``game.me.number`` is your player number once paired.
         self.me = Player(new_id(), str(name).strip() if name else default_name())
-        #: Why the last ``move`` was refused ("" if it was not).
-        self.refused = ""
-        #: The time for a message to reach your partner and come back, in ms.
-        self.ping_ms = None
         self.wanted = partner
         self.lobby_mode = bool(lobby)
         self._phase = _WAITING
-        self._session = None
-        self._lost = None  # the session of a partner who went missing
         self._target = None  # (Player, address) we asked to join
         self._join_deadline = 0.0
         self._asked = {}  # id -> address of players we asked recently
         self._choice = None  # who the player picked in the lobby
         self._next_try = 0.0
-        self._rtts = deque(maxlen=5)
-        self._bye_sent = {}  # token -> when (we answer strangers sparingly)
 
         scheduler.use_events()  # a game: sends must never wait
         #: The parts (pgnet's own, not for games): sending and receiving...
         self.link = Link(self.me, lambda: self._phase)
+        #: ...the session with the partner...
+        self.sessions = Sessions(self.me, self.link, self._paired, self._unpaired, self._delivered)
+        #: ...``my_state`` and ``partner_state``...
+        self.sync = StateSync(self.link, self.sessions.session_for, send_rate or SEND_RATE)
+        #: ...and turns.
+        self.referee = Referee(self.me, self.sessions)
         self.link.handle({
-            word: getattr(self, "_on_" + word)
-            for word in ("JOIN", "ACCEPT", "REJECT", "HB", "ECHO", "R", "ACK", "BYE")
+            "JOIN": self._on_JOIN, "ACCEPT": self._on_ACCEPT, "REJECT": self._on_REJECT,
+            "HB": self.sessions.on_heartbeat, "ECHO": self.sessions.on_echo,
+            "R": self.sessions.on_reliable, "ACK": self.sessions.on_ack,
+            "BYE": self.sessions.on_bye, "S": self.sync.on_state,
         })
-        #: ...``my_state`` and ``partner_state``.
-        self.sync = StateSync(self.link, self._session_for, send_rate or SEND_RATE)
         #: Where this player listens for its partner, as "ip:port".
         self.address = self.link.address
-        self.link.handle({"S": self.sync.on_state})
         self._lobby = Lobby(self.game_name, self.room, self.me, self.link.port)
         self._lobby.advertise()
         self._stop_ticker = scheduler.every_frame(self._tick)
@@ -156,7 +119,7 @@ class TwoPlayerGame:
             if game.partner:
                 screen.draw.text("Playing with " + game.partner.name, (10, 10))
         """
-        session = self._session or self._lost
+        session = self.sessions.current_or_lost()
         return session.partner if session else None
 
     @property
@@ -192,8 +155,8 @@ class TwoPlayerGame:
         """
         if self._phase == _PLAYING:
             return "Playing with %s: you are player %d" % (self.partner.name, self.me.number)
-        if self._lost is not None:
-            return "%s left: waiting for them to come back..." % self._lost.partner.name
+        if self.sessions.lost is not None:
+            return "%s left: waiting for them to come back..." % self.sessions.lost.partner.name
         if self._phase == _JOINING:
             return "Joining %s..." % self._target[0].name
         if self.lobby_mode:
@@ -223,8 +186,7 @@ class TwoPlayerGame:
 
             screen.draw.text("Player %d's turn" % game.whose_turn, (10, 10))
         """
-        session = self._settle()
-        return session.whose_turn() if session else None
+        return self.referee.whose_turn()
 
     @property
     def my_turn(self):
@@ -245,8 +207,31 @@ class TwoPlayerGame:
 
             screen.draw.text("Game %d" % game.round_number, (10, 10))
         """
-        session = self._settle()
-        return session.round if session else 0
+        return self.referee.round_number()
+
+    @property
+    def ping_ms(self):
+        """The time for a message to reach your partner and come back, in
+        milliseconds (None until known).
+
+        Example:
+
+            if game.ping_ms is not None:
+                screen.draw.text("ping %d ms" % game.ping_ms, (700, 10))
+        """
+        return self.sessions.ping_ms
+
+    @property
+    def refused(self):
+        """Why the last ``move`` was refused, in words to show the player
+        ("" if it was not).
+
+        Example:
+
+            if not game.move(cell):
+                message = game.refused
+        """
+        return self.referee.refused
 
     @property
     def my_state(self):
@@ -325,10 +310,10 @@ class TwoPlayerGame:
         if not isinstance(name, str):
             raise MessageError("An event's name is text, like 'goal', not %r." % (name,))
         wire.encode(data)  # a mistake in the data is raised here, not later
-        session = self._session or self._lost
+        session = self.sessions.current_or_lost()
         if session is None:
             return False
-        self._send_reliable(session, ["event", name, data])
+        self.sessions.send_reliable(session, ["event", name, data])
         return True
 
     def move(self, move=None):
@@ -353,23 +338,7 @@ class TwoPlayerGame:
                 board[move] = "X" if player.number == 1 else "O"
         """
         wire.encode(move)
-        self._settle()
-        session = self._session
-        if session is None:
-            if self._lost is not None:
-                self.refused = "%s has left: wait for them to come back." % self._lost.partner.name
-            else:
-                self.refused = "No partner yet: wait for a player to join."
-            return False
-        turn = session.whose_turn()
-        if turn != self.me.number:
-            self.refused = "Not your turn: wait for %s to play." % session.partner
-            return False
-        self.refused = ""
-        session.moves += 1
-        self._send_reliable(session, ["move", session.round, move])
-        post(MOVE_MADE, move=move, player=self.me)
-        return True
+        return self.referee.move(move)
 
     def new_round(self, first_player=None):
         """Start a new round of turns: a new game of tic-tac-toe, say.
@@ -392,15 +361,7 @@ class TwoPlayerGame:
         """
         if first_player not in (None, 1, 2):
             raise ValueError("first_player is 1 or 2 (or leave it out), not %r." % (first_player,))
-        self._settle()
-        session = self._session
-        if session is None:
-            return False
-        if self.is_host:
-            self._start_round(session, first_player)
-        else:
-            self._send_reliable(session, ["round?", session.round, first_player])
-        return True
+        return self.referee.new_round(first_player)
 
     def join(self, player):
         """Ask to play with ``player``: one of ``game.lobby``, or a name.
@@ -416,7 +377,7 @@ class TwoPlayerGame:
                     if 40 + 30 * i < pos[1] < 70 + 30 * i:
                         game.join(player)
         """
-        if self._session is not None:
+        if self.sessions.current is not None:
             return False
         waiting = self._lobby.waiting_players()
         if isinstance(player, Player):
@@ -441,13 +402,11 @@ class TwoPlayerGame:
         """
         if self.link.closed:
             return
-        self._say_goodbye()
+        self.sessions.say_goodbye()
         self._stop_ticker()
         self._lobby.close()
         self.link.close()
-        for session in (self._session, self._lost):
-            if session is not None:
-                self.link.reconnect(session.address)  # closes it; the goodbye still goes
+        self.sessions.hang_up()
 
     def __repr__(self):
         return "<TwoPlayerGame %r room=%r %s>" % (self.game_name, self.room, self.status)
@@ -468,15 +427,15 @@ class TwoPlayerGame:
             return
         try:
             self.link.reconnect_pending()
-            self._settle()
-            session = self._session
+            self.referee.settle()
+            session = self.sessions.current
             if session is not None:
-                if now - session.last_heard > PARTNER_TIMEOUT_S:
-                    self._partner_missing(session, now)
+                if self.sessions.partner_silent(now):
+                    self.sessions.partner_missing(now)
                 else:
-                    self._keep_playing(session, now)
-            if self._lost is not None and self._session is None:
-                self._call_missing_partner(self._lost, now)
+                    self.sync.send_if_due(session, now)
+                    self.sessions.keep_alive(now)
+            self.sessions.call_missing_partner(now)
             if self._phase == _JOINING and now > self._join_deadline:
                 self._phase = _WAITING
                 self._next_try = now + random.uniform(0.0, 0.1)
@@ -485,35 +444,6 @@ class TwoPlayerGame:
                 self._look_for_partner(now)
         except Exception:
             log_error()
-
-    def _keep_playing(self, session, now):
-        self.sync.send_if_due(session, now)
-        if now >= session.next_heartbeat:
-            self._heartbeat(session, now)
-        for seq, item in session.unacked.items():
-            if now - item[1] >= RESEND_S:
-                item[1] = now
-                self.link.send(session.address, "R", session.token, seq, item[0])
-
-    def _heartbeat(self, session, now):
-        session.next_heartbeat = now + HEARTBEAT_S
-        session.heartbeat_seq += 1
-        self.link.send(
-            session.address, "HB", session.token, self.me.id, self.address,
-            session.heartbeat_seq, now, session.in_next - 1,
-        )
-
-    def _call_missing_partner(self, session, now):
-        """Keep calling a partner who went missing, so they can resume."""
-        if now - session.lost_at > FORGET_S:
-            self._forget_lost()
-            return
-        if now >= session.next_reconnect:
-            # A fresh connection: an old one may be stuck retrying slowly.
-            session.next_reconnect = now + RECONNECT_S
-            self.link.reconnect(session.address)
-        if now >= session.next_heartbeat:
-            self._heartbeat(session, now)
 
     def _look_for_partner(self, now):
         waiting = self._lobby.waiting_players()
@@ -543,78 +473,33 @@ class TwoPlayerGame:
         self._target = entry
         self._join_deadline = now + JOIN_TIMEOUT_S
         self._asked[player.id] = address
-        resume = self._lost.token if self._lost and self._lost.partner.id == player.id else ""
+        lost = self.sessions.lost
+        resume = lost.token if lost and lost.partner.id == player.id else ""
         self.link.send(
             address, "JOIN", self.me.id, self.me.name, self._lobby.name, self.address,
             self.game_name, self.room, resume,
         )
 
-    # -- sessions ------------------------------------------------------------------
+    # -- how the parts hear of each other ----------------------------------------
 
-    def _begin(self, session, resumed, now):
-        """Start playing in ``session`` (new, or a lost one resumed)."""
-        if self._lost is not None and self._lost is not session:
-            self._forget_lost()
-        self._lost = None
-        self._session = session
+    def _paired(self, session, resumed, now):
         self._phase = _PLAYING
         self._target = None
         self._choice = None
         self._asked.clear()
-        session.last_heard = now
-        session.lost_at = None
-        session.next_heartbeat = now
-        self.me.number = session.my_number
-        partner = session.partner
-        partner.number = 3 - session.my_number
-        partner.resumed = resumed
         self.sync.start(now, resumed)
-        if not resumed:
-            self._rtts.clear()
-            self.ping_ms = None
-        for item in session.unacked.values():
-            item[1] = 0.0  # resend at once
         self._lobby.unadvertise()
-        post(PLAYER_JOINED, player=partner)
 
-    def _partner_missing(self, session, now):
-        """No news from the partner for too long: they have left, for now."""
-        self._session = None
-        self._lost = session
-        session.lost_at = now
-        session.next_reconnect = now
-        self._phase = _WAITING
-        self._next_try = now
-        self._lobby.advertise()
-        post(PLAYER_LEFT, player=session.partner)
-
-    def _partner_gone(self, session):
-        """The partner said goodbye (or is playing with someone else)."""
-        self._session = None
-        self.me.number = None
+    def _unpaired(self):
         self._phase = _WAITING
         self._next_try = 0.0
-        self.link.reconnect_later(session.address)  # drops what was queued for them
         self._lobby.advertise()
-        post(PLAYER_LEFT, player=session.partner)
 
-    def _forget_lost(self):
-        session, self._lost = self._lost, None
-        if self._session is None:
-            self.me.number = None
-        if session is not None:
-            self.link.send(session.address, "BYE", session.token, self.me.id)
-            self.link.reconnect_later(session.address)
-
-    def _session_for(self, token, now):
-        """The session ``token`` belongs to, resuming it if it was lost."""
-        if self._session is not None and self._session.token == token:
-            self._session.last_heard = now
-            return self._session
-        if self._lost is not None and self._lost.token == token:
-            self._begin(self._lost, True, now)
-            return self._session
-        return None
+    def _delivered(self, session, payload):
+        if payload[0] == "event":
+            post(GAME_EVENT, name=payload[1], data=payload[2], player=session.partner)
+        else:
+            self.referee.deliver(session, payload)
 
     # -- what arrives ------------------------------------------------------------------
 
@@ -629,7 +514,7 @@ class TwoPlayerGame:
         if game_name != self.game_name or room != self.room:
             self.link.send(address, "REJECT", self.me.id, "another game")
             return
-        session = self._session
+        session = self.sessions.current
         if session is not None:
             if session.partner.id == their_id and resume == session.token:
                 # They lost us for a moment; we never lost them.
@@ -650,15 +535,15 @@ class TwoPlayerGame:
         ):
             self.link.send(address, "REJECT", self.me.id, "waiting for someone else")
             return
-        lost = self._lost
+        lost = self.sessions.lost
         if lost is not None and lost.partner.id == their_id and resume == lost.token:
             lost.address = address
-            self._begin(lost, True, now)
+            self.sessions.begin(lost, True, now)
             self._accept(lost, address, resumed=True)
             return
         partner = Player(their_id, their_name, address=address)
-        session = _Session(new_id() + new_id(), partner, 1, address, now)
-        self._begin(session, False, now)
+        session = Session(new_token(), partner, 1, address, now)
+        self.sessions.begin(session, False, now)
         self._accept(session, address, resumed=False)
 
     def _accept(self, session, address, resumed):
@@ -670,7 +555,7 @@ class TwoPlayerGame:
     def _on_ACCEPT(self, now, their_id, their_name, token, your_number, resumed):
         if not is_id(their_id) or your_number not in (1, 2) or not isinstance(token, str):
             return
-        session = self._session
+        session = self.sessions.current
         address = self._asked.get(their_id)
         if session is not None:
             if session.partner.id == their_id and session.token == token:
@@ -678,17 +563,17 @@ class TwoPlayerGame:
             if address:
                 self.link.send(address, "BYE", token, self.me.id)  # we are taken
             return
-        lost = self._lost
+        lost = self.sessions.lost
         if lost is not None and lost.partner.id == their_id:
             address = address or lost.address
             if lost.token == token:
                 lost.address = address
-                self._begin(lost, True, now)
+                self.sessions.begin(lost, True, now)
                 return
         if address is None:
             return  # never asked them
         partner = Player(their_id, their_name, address=address)
-        self._begin(_Session(token, partner, your_number, address, now), False, now)
+        self.sessions.begin(Session(token, partner, your_number, address, now), False, now)
 
     def _on_REJECT(self, now, their_id, reason=""):
         if self._phase == _JOINING and self._target[0].id == their_id:
@@ -696,113 +581,10 @@ class TwoPlayerGame:
             self._asked.pop(their_id, None)
             self._next_try = now + random.uniform(0.02, 0.15)
 
-    def _on_HB(self, now, token, their_id, their_address, seq, stamp, ack):
-        session = self._session_for(token, now)
-        if session is None:
-            # A stranger thinks it is playing with us: tell it, now and then.
-            if now - self._bye_sent.get(token, -10.0) > 1.0 and len(self._bye_sent) < 1000:
-                self._bye_sent[token] = now
-                self.link.send(addresses.for_connecting(their_address), "BYE", token, self.me.id)
-            return
-        self.link.send(session.address, "ECHO", token, seq, stamp)
-        self._acknowledged(session, ack)
-
-    def _on_ECHO(self, now, token, seq, stamp):
-        session = self._session_for(token, now)
-        if session is None or seq <= session.echo_seq:
-            return
-        session.echo_seq = seq
-        rtt = now - float(stamp)
-        if 0 <= rtt < PARTNER_TIMEOUT_S:
-            self._rtts.append(rtt)
-            self.ping_ms = round(statistics.median(self._rtts) * 1000, 1)
-
-    def _on_R(self, now, token, seq, payload):
-        session = self._session_for(token, now)
-        if session is None or type(seq) is not int:
-            return
-        if seq >= session.in_next and len(session.in_buffer) < 10000:
-            session.in_buffer[seq] = payload
-        while session.in_next in session.in_buffer:
-            self._deliver(session, session.in_buffer.pop(session.in_next))
-            session.in_next += 1
-        self.link.send(session.address, "ACK", token, session.in_next - 1)
-
-    def _on_ACK(self, now, token, ack):
-        session = self._session_for(token, now)
-        if session is not None:
-            self._acknowledged(session, ack)
-
-    def _on_BYE(self, now, token, their_id):
-        if self._session is not None and self._session.token == token:
-            self._partner_gone(self._session)
-        elif self._lost is not None and self._lost.token == token:
-            self.link.reconnect_later(self._lost.address)
-            self._lost = None
-            self.me.number = None
-
-    # -- reliable, ordered delivery ------------------------------------------------------
-
-    def _send_reliable(self, session, payload):
-        session.out_seq += 1
-        session.unacked[session.out_seq] = [payload, time.monotonic()]
-        if session is self._session:
-            self.link.send(session.address, "R", session.token, session.out_seq, payload)
-
-    def _acknowledged(self, session, ack):
-        if type(ack) is int:
-            for seq in [s for s in session.unacked if s <= ack]:
-                del session.unacked[seq]
-
-    def _deliver(self, session, payload):
-        kind = payload[0]
-        if kind == "event":
-            post(GAME_EVENT, name=payload[1], data=payload[2], player=session.partner)
-        elif kind == "move":
-            if payload[1] == session.net_round:  # else from a round now over
-                event = post(MOVE_MADE, move=payload[2], player=session.partner)
-                session.pending.append((event, lambda: _count_move(session)))
-        elif kind == "round":
-            number, first = payload[1], payload[2]
-            session.net_round = number
-            event = post(NEW_ROUND, round_number=number, first_player=first)
-            session.pending.append((event, lambda: _set_round(session, number, first)))
-        elif kind == "round?":
-            if self.is_host and payload[1] == session.net_round:
-                self._start_round(session, payload[2])
-
-    def _start_round(self, session, first_player):
-        first = first_player or 3 - session.first
-        session.net_round += 1
-        _set_round(session, session.net_round, first)
-        self._send_reliable(session, ["round", session.round, session.first])
-        post(NEW_ROUND, round_number=session.round, first_player=session.first)
-
-    def _settle(self):
-        """Apply the partner's moves and new rounds that the game has now
-        been told of, and return the session (or None).
-
-        The turn changes when the game sees the move (its ``on_move`` runs),
-        not when the move arrives a little earlier: so code in ``update()``
-        never finds it is its turn while its board still lacks the
-        partner's last move."""
-        session = self._session or self._lost
-        if session is not None:
-            while session.pending and not still_queued(session.pending[0][0]):
-                session.pending.popleft()[1]()
-        return session
-
-    # -- sending ------------------------------------------------------------------------
-
-    def _say_goodbye(self):
-        for session in (self._session, self._lost):
-            if session is not None:
-                self.link.send(session.address, "BYE", session.token, self.me.id)
-
     def _at_exit(self):
         if not self.link.closed:
             try:
-                self._say_goodbye()
+                self.sessions.say_goodbye()
             except Exception:
                 pass
 
@@ -833,13 +615,3 @@ def two_player(game_name, room=None, name=None, partner=None, lobby=False, send_
         game = pgnet.two_player("pong", partner="Ada")  # Ada only
     """
     return TwoPlayerGame(game_name, room, name, partner, lobby, send_rate)
-
-
-# -- helpers --------------------------------------------------------------------------
-
-def _count_move(session):
-    session.moves += 1
-
-
-def _set_round(session, number, first):
-    session.round, session.first, session.moves = number, first, 0
