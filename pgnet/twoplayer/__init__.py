@@ -47,12 +47,18 @@ player 2, the *guest*. See ``docs/two-player.md`` for a step-by-step
 tutorial.
 """
 
-# The parts, one job each:
-#   players.py  Player, player ids and names
-#   lobby.py    lobby entries: who is waiting for a partner; game and room names
-#   hooks.py    on_player_joined and the other hooks: their event types
-#   timing.py   how often the games talk, how long they wait
-#   game.py     TwoPlayerGame, what the game uses, and two_player()
+# The parts, one job each (read them in this order):
+#   players.py   Player, player ids and names
+#   lobby.py     lobby entries: who is waiting for a partner; game and room names
+#   link.py      the protocol words, in and out (a table of them all)
+#   pairing.py   finding a partner: JOIN, ACCEPT, REJECT and the rule that settles
+#   session.py   a session with one partner: heartbeats, missing, gone, resumed
+#   reliable.py  the books of never-lost, never-reordered delivery
+#   turns.py     whose turn it is, moves and rounds
+#   sync.py      my_state out, partner_state in, smooth()
+#   hooks.py     on_player_joined and the other hooks: their event types
+#   timing.py    how often the games talk, how long they wait
+#   game.py      TwoPlayerGame, the front the game uses, and two_player()
 
 from .game import TwoPlayerGame, two_player
 from .hooks import GAME_EVENT, MOVE_MADE, NEW_ROUND, PLAYER_JOINED, PLAYER_LEFT

@@ -1,5 +1,10 @@
-"""The game object a two-player game uses: ``TwoPlayerGame``, made by
-``two_player``.
+"""``TwoPlayerGame``, the object a two-player game uses, and ``two_player``.
+
+The game object is a front desk: what the game reads and calls is here,
+with its documentation; the work is done by the parts it is made of, each
+in its own module (see ``pgnet/twoplayer/__init__.py``). It connects them
+in ``__init__``, runs their work at each pump in ``_tick``, and passes on
+what the session tells it (paired, unpaired, a payload delivered).
 
 Example:
 
@@ -9,20 +14,18 @@ Example:
 
 import atexit
 import os
-import random
 
-from .. import addresses, scheduler, wire
+from .. import scheduler, wire
 from ..errors import MessageError
 from .hooks import GAME_EVENT, post
 from .link import Link, log_error
 from .lobby import Lobby, check_game_name, check_room
-from .players import Player, default_name, is_id, new_id, same_player
-from .session import Session, Sessions, new_token
+from .pairing import Pairing
+from .players import Player, default_name, new_id
+from .session import Sessions
 from .sync import StateSync
-from .timing import JOIN_TIMEOUT_S, SEND_RATE
+from .timing import SEND_RATE
 from .turns import Referee
-
-_WAITING, _JOINING, _PLAYING = "waiting", "joining", "playing"
 
 
 class TwoPlayerGame:
@@ -64,34 +67,29 @@ class TwoPlayerGame:
         self.room = check_room(str(room).strip(), self.game_name)
         #: You: ``game.me.number`` is your player number once paired.
         self.me = Player(new_id(), str(name).strip() if name else default_name())
-        self.wanted = partner
-        self.lobby_mode = bool(lobby)
-        self._phase = _WAITING
-        self._target = None  # (Player, address) we asked to join
-        self._join_deadline = 0.0
-        self._asked = {}  # id -> address of players we asked recently
-        self._choice = None  # who the player picked in the lobby
-        self._next_try = 0.0
 
         scheduler.use_events()  # a game: sends must never wait
-        #: The parts (pgnet's own, not for games): sending and receiving...
-        self.link = Link(self.me, lambda: self._phase)
-        #: ...the session with the partner...
+        # The parts, pgnet's own (games use the properties and methods below):
+        # protocol words in and out; the session with the partner; my_state
+        # and partner_state; turns; finding a partner.
+        self.link = Link(self.me, self._phase)
         self.sessions = Sessions(self.me, self.link, self._paired, self._unpaired, self._delivered)
-        #: ...``my_state`` and ``partner_state``...
         self.sync = StateSync(self.link, self.sessions.session_for, send_rate or SEND_RATE)
-        #: ...and turns.
         self.referee = Referee(self.me, self.sessions)
+        self.pairing = Pairing(
+            self.me, Lobby(self.game_name, self.room, self.me, self.link.port),
+            self.link, self.sessions, partner, bool(lobby),
+        )
         self.link.handle({
-            "JOIN": self._on_JOIN, "ACCEPT": self._on_ACCEPT, "REJECT": self._on_REJECT,
+            "JOIN": self.pairing.on_join, "ACCEPT": self.pairing.on_accept,
+            "REJECT": self.pairing.on_reject,
             "HB": self.sessions.on_heartbeat, "ECHO": self.sessions.on_echo,
             "R": self.sessions.on_reliable, "ACK": self.sessions.on_ack,
             "BYE": self.sessions.on_bye, "S": self.sync.on_state,
         })
         #: Where this player listens for its partner, as "ip:port".
         self.address = self.link.address
-        self._lobby = Lobby(self.game_name, self.room, self.me, self.link.port)
-        self._lobby.advertise()
+        self.pairing.start_looking()
         self._stop_ticker = scheduler.every_frame(self._tick)
         atexit.register(self._at_exit)
 
@@ -107,7 +105,7 @@ class TwoPlayerGame:
                 if not game.paired:
                     return      # nothing moves until someone joins
         """
-        return self._phase == _PLAYING
+        return self.sessions.current is not None
 
     @property
     def partner(self):
@@ -153,17 +151,11 @@ class TwoPlayerGame:
 
             screen.draw.text(game.status, (10, 10))
         """
-        if self._phase == _PLAYING:
+        if self.paired:
             return "Playing with %s: you are player %d" % (self.partner.name, self.me.number)
         if self.sessions.lost is not None:
             return "%s left: waiting for them to come back..." % self.sessions.lost.partner.name
-        if self._phase == _JOINING:
-            return "Joining %s..." % self._target[0].name
-        if self.lobby_mode:
-            return "Choose a player, or wait to be chosen..."
-        if self.wanted:
-            return "Waiting for %s..." % self.wanted
-        return "Waiting for a player..."
+        return self.pairing.status()
 
     @property
     def lobby(self):
@@ -175,7 +167,7 @@ class TwoPlayerGame:
             for i, player in enumerate(game.lobby):
                 screen.draw.text(player.name, (20, 40 + 30 * i))
         """
-        return self._lobby.players()
+        return self.pairing.lobby.players()
 
     @property
     def whose_turn(self):
@@ -377,20 +369,7 @@ class TwoPlayerGame:
                     if 40 + 30 * i < pos[1] < 70 + 30 * i:
                         game.join(player)
         """
-        if self.sessions.current is not None:
-            return False
-        waiting = self._lobby.waiting_players()
-        if isinstance(player, Player):
-            chosen = player.id if player.id in waiting else None
-        else:
-            chosen = next(
-                (i for i, (p, _) in waiting.items() if same_player(p, player)), None
-            )
-        if chosen is None:
-            return False
-        self._choice = chosen
-        self._next_try = 0.0
-        return True
+        return self.pairing.choose(player)
 
     def leave(self):
         """Stop playing: your partner's ``on_player_left`` runs at once, and
@@ -404,20 +383,12 @@ class TwoPlayerGame:
             return
         self.sessions.say_goodbye()
         self._stop_ticker()
-        self._lobby.close()
+        self.pairing.close()
         self.link.close()
         self.sessions.hang_up()
 
     def __repr__(self):
         return "<TwoPlayerGame %r room=%r %s>" % (self.game_name, self.room, self.status)
-
-    # -- the lobby ---------------------------------------------------------------
-
-    def _wants(self, player_id, player_name):
-        """In named-partner mode, is this the partner asked for?"""
-        if not self.wanted:
-            return True
-        return same_player(Player(player_id, player_name), self.wanted)
 
     # -- the per-frame work --------------------------------------------------------
 
@@ -436,150 +407,30 @@ class TwoPlayerGame:
                     self.sync.send_if_due(session, now)
                     self.sessions.keep_alive(now)
             self.sessions.call_missing_partner(now)
-            if self._phase == _JOINING and now > self._join_deadline:
-                self._phase = _WAITING
-                self._next_try = now + random.uniform(0.0, 0.1)
-            if self._phase == _WAITING and now >= self._next_try:
-                self._next_try = now + 0.05
-                self._look_for_partner(now)
+            self.pairing.tick(now)
         except Exception:
             log_error()
 
-    def _look_for_partner(self, now):
-        waiting = self._lobby.waiting_players()
-        if self._choice is not None:
-            if self._choice in waiting:
-                self._ask_to_join(waiting[self._choice], now)
-            else:
-                self._choice = None  # they left, or found someone else
-            return
-        if self.lobby_mode:
-            return  # the player chooses; meanwhile we can be chosen
-        if self.wanted:
-            # A named partner: ask them, whoever has the smaller id.
-            wanted = [e for i, e in waiting.items() if self._wants(i, e[0].name)]
-            if wanted:
-                self._ask_to_join(min(wanted, key=lambda e: e[0].id), now)
-            return
-        # The tie-break that always settles: ask the smallest id below ours.
-        # The smallest waiting id never asks, so it accepts the first request.
-        smaller = [e for i, e in waiting.items() if i < self.me.id]
-        if smaller:
-            self._ask_to_join(min(smaller, key=lambda e: e[0].id), now)
-
-    def _ask_to_join(self, entry, now):
-        player, address = entry
-        self._phase = _JOINING
-        self._target = entry
-        self._join_deadline = now + JOIN_TIMEOUT_S
-        self._asked[player.id] = address
-        lost = self.sessions.lost
-        resume = lost.token if lost and lost.partner.id == player.id else ""
-        self.link.send(
-            address, "JOIN", self.me.id, self.me.name, self._lobby.name, self.address,
-            self.game_name, self.room, resume,
-        )
+    def _phase(self):
+        """What the game is doing, in a word, for debugging logs."""
+        if self.paired:
+            return "playing"
+        return "joining" if self.pairing.joining else "waiting"
 
     # -- how the parts hear of each other ----------------------------------------
 
     def _paired(self, session, resumed, now):
-        self._phase = _PLAYING
-        self._target = None
-        self._choice = None
-        self._asked.clear()
+        self.pairing.stop_looking()
         self.sync.start(now, resumed)
-        self._lobby.unadvertise()
 
     def _unpaired(self):
-        self._phase = _WAITING
-        self._next_try = 0.0
-        self._lobby.advertise()
+        self.pairing.start_looking()
 
     def _delivered(self, session, payload):
         if payload[0] == "event":
             post(GAME_EVENT, name=payload[1], data=payload[2], player=session.partner)
         else:
             self.referee.deliver(session, payload)
-
-    # -- what arrives ------------------------------------------------------------------
-
-    def _on_JOIN(self, now, their_id, their_name, lobby_name, their_address,
-                 game_name, room, resume=""):
-        if not is_id(their_id) or not isinstance(their_name, str):
-            return
-        address = None
-        if isinstance(lobby_name, str):
-            address = self._lobby.address_of(lobby_name)
-        address = address or addresses.for_connecting(their_address)
-        if game_name != self.game_name or room != self.room:
-            self.link.send(address, "REJECT", self.me.id, "another game")
-            return
-        session = self.sessions.current
-        if session is not None:
-            if session.partner.id == their_id and resume == session.token:
-                # They lost us for a moment; we never lost them.
-                session.last_heard = now
-                session.address = address
-                self._accept(session, address, resumed=True)
-            else:
-                self.link.send(address, "REJECT", self.me.id, "already playing")
-            return
-        if self._phase == _JOINING:
-            target = self._target[0]
-            # Two players asking each other at once: the smaller id accepts.
-            if not (target.id == their_id and self.me.id < their_id):
-                self.link.send(address, "REJECT", self.me.id, "busy")
-                return
-        if not self._wants(their_id, their_name) or (
-            self._choice is not None and self._choice != their_id
-        ):
-            self.link.send(address, "REJECT", self.me.id, "waiting for someone else")
-            return
-        lost = self.sessions.lost
-        if lost is not None and lost.partner.id == their_id and resume == lost.token:
-            lost.address = address
-            self.sessions.begin(lost, True, now)
-            self._accept(lost, address, resumed=True)
-            return
-        partner = Player(their_id, their_name, address=address)
-        session = Session(new_token(), partner, 1, address, now)
-        self.sessions.begin(session, False, now)
-        self._accept(session, address, resumed=False)
-
-    def _accept(self, session, address, resumed):
-        self.link.send(
-            address, "ACCEPT", self.me.id, self.me.name, session.token,
-            3 - session.my_number, resumed,
-        )
-
-    def _on_ACCEPT(self, now, their_id, their_name, token, your_number, resumed):
-        if not is_id(their_id) or your_number not in (1, 2) or not isinstance(token, str):
-            return
-        session = self.sessions.current
-        address = self._asked.get(their_id)
-        if session is not None:
-            if session.partner.id == their_id and session.token == token:
-                return  # a repeat
-            if address:
-                self.link.send(address, "BYE", token, self.me.id)  # we are taken
-            return
-        lost = self.sessions.lost
-        if lost is not None and lost.partner.id == their_id:
-            address = address or lost.address
-            if lost.token == token:
-                lost.address = address
-                self.sessions.begin(lost, True, now)
-                return
-        if address is None:
-            return  # never asked them
-        partner = Player(their_id, their_name, address=address)
-        self.sessions.begin(Session(token, partner, your_number, address, now), False, now)
-
-    def _on_REJECT(self, now, their_id, reason=""):
-        if self._phase == _JOINING and self._target[0].id == their_id:
-            self._phase = _WAITING
-            self._asked.pop(their_id, None)
-            self._next_try = now + random.uniform(0.02, 0.15)
 
     def _at_exit(self):
         if not self.link.closed:
