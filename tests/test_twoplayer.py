@@ -35,6 +35,8 @@ except ImportError:  # tests/ is not a package: pytest puts it on sys.path
     from support import ROOT, Program, unique, wait_until
 
 from pgnet import PgnetError, discovery, messaging, pygame_events, scheduler, twoplayer
+from pgnet.twoplayer import sync
+from pgnet.twoplayer.session import Session
 
 HERE = os.path.join(ROOT, "tests", "twoplayer_games")
 PROBE = os.path.join(HERE, "probe.py")
@@ -237,9 +239,8 @@ def test_a_classroom_of_ten_pairs_in_one_process(games):
 
 def ghost_session(game, number=1):
     """Pretend ``game`` is paired with nobody: no replies go anywhere."""
-    session = twoplayer._Session("t" * 16, twoplayer.Player("0" * 8, "ghost"), number,
-                                 None, time.monotonic())
-    game._begin(session, False, time.monotonic())
+    session = Session("t" * 16, twoplayer.Player("0" * 8, "ghost"), number, None, time.monotonic())
+    game.sessions.begin(session, False, time.monotonic())
     dispatch()
     return session
 
@@ -273,10 +274,10 @@ def test_smooth_slides_between_updates(games, monkeypatch):
     game = games(unique("smooth"))
     token = ghost_session(game).token
     clock = [1000.0]
-    monkeypatch.setattr(twoplayer, "time", type("Clock", (), {"monotonic": lambda: clock[0]}))
+    monkeypatch.setattr(sync, "time", type("Clock", (), {"monotonic": lambda: clock[0]}))
 
     def arrive(seq, stamp, state):
-        game._on_S(clock[0], token, seq, stamp, state)
+        game.sync.on_state(clock[0], token, seq, stamp, state)
 
     # The partner's clock is 500 s behind ours; updates 50 ms apart.
     arrive(1, 500.000, {"y": 0, "pos": (0, 0), "word": "a"})

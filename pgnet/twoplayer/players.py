@@ -1,0 +1,118 @@
+"""Players: who is who in a two-player game.
+
+Every player has an *id*, 8 random hex digits made when its game starts, so
+that two players of the same name (two "Ada"s in one class) are still told
+apart, and a restarted program is a new player.
+
+Example:
+
+    me = Player(new_id(), default_name())
+    print(me)                       # "Ada": no number until paired
+"""
+
+import os
+import socket
+
+ID_LENGTH = 8
+"""How many hex digits a player id has."""
+
+
+def new_id():
+    """A new random player id.
+
+    Example:
+
+        new_id()        # '3fa09c1e'
+    """
+    return os.urandom(ID_LENGTH // 2).hex()
+
+
+def is_id(value):
+    """True if ``value`` looks like a player id (a peer may send anything).
+
+    Example:
+
+        is_id("3fa09c1e")   # True
+        is_id("Ada")        # False
+    """
+    return (
+        isinstance(value, str) and len(value) == ID_LENGTH
+        and all(c in "0123456789abcdef" for c in value)
+    )
+
+
+def default_name():
+    """The player's name when the game gives none: the environment variable
+    ``PGNET_PLAYER``, else the computer's name.
+
+    Example:
+
+        me = Player(new_id(), default_name())
+    """
+    name = os.environ.get("PGNET_PLAYER", "").strip()
+    return name or socket.gethostname() or "player"
+
+
+def printable(text):
+    """``text`` fit for a lobby entry: no control characters, and nothing
+    that would make it look like an address.
+
+    Example:
+
+        printable("Ada:1\\n")   # 'Ada-1'
+    """
+    text = "".join(c if c.isprintable() else " " for c in str(text))
+    return text.replace(":", "-").replace("*", "-").strip()
+
+
+class Player:
+    """One player of a two-player game: you (``game.me``), your partner
+    (``game.partner`` and the ``player`` your hooks receive), or someone
+    waiting in the lobby (``game.lobby``).
+
+    ``number`` is 1 for the host and 2 for the guest (``None`` for someone
+    in the lobby), ``name`` the player's name, ``is_host`` True for player 1.
+    ``resumed`` is True in ``on_player_joined`` when the partner who left
+    came back (the same program, its game still going), False for a new
+    player or a restarted program.
+
+    Example:
+
+        def on_player_joined(player):
+            print("Player", player.number, "is", player.name)
+    """
+
+    def __init__(self, id, name, number=None, address=None):
+        self.id = id
+        self.name = name
+        self.number = number
+        self.address = address
+        self.resumed = False
+
+    @property
+    def is_host(self):
+        return self.number == 1
+
+    def __str__(self):
+        if self.number is None:
+            return self.name
+        return "player %d (%s)" % (self.number, self.name)
+
+    def __repr__(self):
+        return "<Player %s %r id=%s>" % (self.number, self.name, self.id)
+
+
+def same_player(player, wanted):
+    """Does ``wanted`` (a name, an id, or a Player) mean ``player``?
+    Names are compared without regard to case.
+
+    Example:
+
+        same_player(Player("3fa09c1e", "Ada"), "ada")   # True
+    """
+    if isinstance(wanted, Player):
+        return wanted.id == player.id
+    wanted = str(wanted).strip()
+    return wanted == player.id or wanted.lower() == player.name.lower() or (
+        printable(wanted).lower() == player.name.lower()
+    )
