@@ -96,6 +96,21 @@ class TwoPlayerGame:
     # -- what the game reads -----------------------------------------------------
 
     @property
+    def send_rate(self):
+        """How many times a second ``my_state`` is sent (``two_player``'s
+        ``send_rate``); it may be changed while the game runs.
+
+        Example:
+
+            game.send_rate = 60     # smoother, at three times the traffic
+        """
+        return self.sync.send_rate
+
+    @send_rate.setter
+    def send_rate(self, rate):
+        self.sync.send_rate = rate
+
+    @property
     def paired(self):
         """True while you have a partner to play with.
 

@@ -91,6 +91,14 @@ class Player:
 
     @property
     def is_host(self):
+        """True for player 1, who decides shared things (where the ball
+        starts, who begins).
+
+        Example:
+
+            if player.is_host:
+                print(player.name, "serves first")
+        """
         return self.number == 1
 
     def __str__(self):
