@@ -28,6 +28,7 @@ import time
 from collections import deque
 
 from .. import addresses
+from ..retry import Retry
 from .hooks import PLAYER_JOINED, PLAYER_LEFT, post
 from .players import new_id
 from .reliable import ReliableChannel
@@ -66,9 +67,10 @@ class Session:
         self.my_number = my_number
         self.address = address
         self.last_heard = now
-        self.lost_at = None
+        #: While the partner is missing: when to call them again, and when
+        #: to give up and forget them (a ``pgnet.retry.Retry``), else None.
+        self.calling = None
         self.next_heartbeat = now
-        self.next_reconnect = now
         self.heartbeat_seq = 0
         self.echo_seq = 0
         self.channel = ReliableChannel()
@@ -131,7 +133,7 @@ class Sessions:
         self.lost = None
         self.current = session
         session.last_heard = now
-        session.lost_at = None
+        session.calling = None
         session.next_heartbeat = now
         self.me.number = session.my_number
         partner = session.partner
@@ -180,8 +182,7 @@ class Sessions:
         """
         session, self.current = self.current, None
         self.lost = session
-        session.lost_at = now
-        session.next_reconnect = now
+        session.calling = Retry(RECONNECT_S, FORGET_S, now)
         self.on_unpaired()
         post(PLAYER_LEFT, player=session.partner)
 
@@ -263,12 +264,11 @@ class Sessions:
         session = self.lost
         if session is None or self.current is not None:
             return
-        if now - session.lost_at > FORGET_S:
+        if session.calling.expired(now):
             self.forget_lost()
             return
-        if now >= session.next_reconnect:
+        if session.calling.due(now):
             # A fresh connection: an old one may be stuck retrying slowly.
-            session.next_reconnect = now + RECONNECT_S
             self.link.reconnect(session.address)
         if now >= session.next_heartbeat:
             self._heartbeat(session, now)
