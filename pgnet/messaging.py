@@ -42,8 +42,11 @@ How it is built: ``pgnet.transport`` has the sockets, ``pgnet.registry``
 knows which ones this program has, ``pgnet.scheduler`` runs game mode and
 ``pgnet.commands`` reads commands; this module is the calls above, thin.
 
-Threads: call these from the main thread (or from one thread only): the
-sockets they use are not shared between threads.
+Threads: these calls may be made from several threads at once. Each
+thread sends and subscribes on sockets of its own; a listener or publisher
+(one port) is shared, one thread at a time: a thread waiting for a message
+on it holds it until the wait ends. A common pattern, a game loop with a
+worker thread that asks a server and waits for the answer, is safe.
 """
 
 import atexit
@@ -102,7 +105,7 @@ def send_message(address, message, wait_for_reply_s=None, raw=False):
     number = sender.send(MESSAGE, body, raw, wait)
     if number is None:
         return None
-    arrival = sender.wait(wait, lambda a: a.extra == number)
+    arrival = sender.wait(wait, None, lambda a: a.extra == number)
     if arrival is None:
         sender.waiting.pop(number, None)
         warn(NoReplyWarning,
@@ -112,6 +115,9 @@ def send_message(address, message, wait_for_reply_s=None, raw=False):
         )
         # Start afresh next time: the old socket may hold an unanswered request.
         registry.forget(sender)
+        return None
+    if arrival.kind == "error":
+        transport.warn_remote_error(address, arrival.data)
         return None
     return arrival.data
 
@@ -127,14 +133,6 @@ def _raw_body(message):
         )
     wire.check_size(len(message))
     return message
-
-
-def _is_message(arrival):
-    return arrival.kind == "message"
-
-
-def _is_command(arrival):
-    return arrival.kind == "command"
 
 
 def listen(address):
@@ -163,10 +161,11 @@ def wait_for_message(address, wait_for_s=None):
     """
     wait = _wait_limit(wait_for_s)
     listener = registry.bound_listener(address)
-    arrival = listener.wait(wait, _is_message)
-    if arrival is None:
-        return None
-    listener.to_answer = arrival
+    with listener.lock:
+        arrival = listener.wait(wait, "message")
+        if arrival is None:
+            return None
+        listener.to_answer = arrival
     return arrival.data
 
 
@@ -184,8 +183,8 @@ def send_reply(address, reply):
             "send_reply(%r): there is no message to reply to. Call "
             "wait_for_message first, and reply once to each message." % (address,)
         )
-    reply_to_arrival(listener.to_answer, reply)
-    listener.to_answer = None
+    arrival, listener.to_answer = listener.to_answer, None
+    reply_to_arrival(arrival, reply)
 
 
 def reply_to_arrival(arrival, reply):
@@ -200,7 +199,8 @@ def reply_to_arrival(arrival, reply):
         reply_to_arrival(arrival, "42")
     """
     listener, envelope, raw = arrival.extra
-    listener.reply(envelope, raw, reply)
+    with listener.lock:
+        listener.reply(envelope, raw, reply)
 
 
 # -- commands ------------------------------------------------------------------
@@ -239,7 +239,9 @@ def wait_for_command(address, wait_for_s=None):
             speed = params[0]
     """
     wait = _wait_limit(wait_for_s)
-    arrival = registry.bound_listener(address).wait(wait, _is_command)
+    listener = registry.bound_listener(address)
+    with listener.lock:
+        arrival = listener.wait(wait, "command")
     return arrival.data if arrival else (None, None)
 
 
@@ -248,6 +250,11 @@ def wait_for_command(address, wait_for_s=None):
 def _topic(topic):
     if not isinstance(topic, str):
         raise MessageError("A news topic is text, like 'score', not %s." % type(topic).__name__)
+    if len(topic) * 4 > transport.MAX_TOPIC_BYTES and len(topic.encode("utf-8")) > transport.MAX_TOPIC_BYTES:
+        raise MessageError(
+            "The news topic %r... is too long: the limit is %d bytes. Choose a "
+            "shorter topic." % (topic[:20], transport.MAX_TOPIC_BYTES)
+        )
     return topic
 
 
@@ -264,7 +271,9 @@ def publish_news(address, topic, news, raw=False):
     """
     topic = _topic(topic).encode("utf-8")
     body = _raw_body(news) if raw else wire.encode(news)
-    registry.bound_publisher(address).publish(topic, body)
+    publisher = registry.bound_publisher(address)
+    with publisher.lock:
+        publisher.publish(topic, body)
 
 
 def subscribe(address, topic="", wait_for_s=None, raw=False):
@@ -345,7 +354,7 @@ def wait_for_news(address, topic="", wait_for_s=None, raw=False):
         return None, None
     subscriber.raw = raw
     subscriber.add_topic(topic)
-    arrival = subscriber.wait(wait, lambda a: a.extra.startswith(topic))
+    arrival = subscriber.wait(wait, "news", lambda a: a.extra.startswith(topic))
     return (arrival.extra, arrival.data) if arrival else (None, None)
 
 

@@ -28,7 +28,7 @@ import time
 from . import discovery, registry
 from .errors import NotFoundWarning, warn
 from .retry import Retry
-from .transport import DEFAULT_WAIT_S, Sender, ready
+from .transport import DEFAULT_WAIT_S, Sender, ready, warn_remote_error
 
 
 class _Postponed:
@@ -180,15 +180,24 @@ class Scheduler:
             room = limit - len(arrivals)
             if room <= 0:
                 break
-            if len(endpoint.inbox) < room and endpoint.socket in ready_sockets:
-                endpoint.receive_all(room - len(endpoint.inbox))
+            if not endpoint.lock.acquire(False):  # another thread is using it
+                continue
+            try:
+                if len(endpoint.inbox) < room and endpoint.socket in ready_sockets:
+                    endpoint.receive_all(room - len(endpoint.inbox))
+            finally:
+                endpoint.lock.release()
             inbox = endpoint.inbox
             if endpoint.handler is not None:
                 while inbox:
                     endpoint.handler(inbox.popleft())
                 continue
             while inbox and len(arrivals) < limit:
-                arrivals.append(inbox.popleft())
+                arrival = inbox.popleft()
+                if arrival.kind == "error":  # the other program could not answer
+                    warn_remote_error(arrival.source, arrival.data)
+                else:
+                    arrivals.append(arrival)
         return arrivals
 
 

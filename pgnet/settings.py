@@ -63,6 +63,11 @@ class Settings:
         self.network = os.environ.get("PGNET_NETWORK", "").strip() or None
         self.max_message_bytes = _env_int("PGNET_MAX_MESSAGE", 16 * 1024 * 1024)
         self.relay = os.environ.get("PGNET_RELAY", "").strip() or None
+        self.max_depth = _env_int("PGNET_MAX_DEPTH", 100)
+        self.max_items = _env_int("PGNET_MAX_ITEMS", 1_000_000)
+        self.inbox_items = _env_int("PGNET_INBOX_ITEMS", 10_000)
+        self.inbox_bytes = _env_int("PGNET_INBOX_BYTES", 32 * 1024 * 1024)
+        self.max_senders = _env_int("PGNET_MAX_SENDERS", 64)
         self.advert_interval_s = 0.5
         self.advert_ttl_s = 2.0
         self.events_per_frame = 500
