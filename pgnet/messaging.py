@@ -98,7 +98,7 @@ def send_message(address, message, wait_for_reply_s=None, raw=False):
             lambda s: s.send(MESSAGE, body, raw, DEFAULT_WAIT_S),
         )
         return None
-    wait = _wait_limit(wait_for_reply_s)
+    wait = scheduler.frame_wait(_wait_limit(wait_for_reply_s))
     sender = registry.connected_sender(address, wait)
     if sender is None:
         return None
@@ -159,7 +159,7 @@ def wait_for_message(address, wait_for_s=None):
 
         question = pgnet.wait_for_message("quiz", wait_for_s=30)
     """
-    wait = _wait_limit(wait_for_s)
+    wait = scheduler.frame_wait(_wait_limit(wait_for_s))
     listener = registry.bound_listener(address)
     with listener.lock:
         arrival = listener.wait(wait, "message")
@@ -187,11 +187,13 @@ def send_reply(address, reply):
     reply_to_arrival(arrival, reply)
 
 
-def reply_to_arrival(arrival, reply):
+def reply_to_arrival(arrival, reply, by="send_reply"):
     """Send ``reply`` back to whoever sent the message ``arrival``.
 
     Used by the game hooks: what ``on_network_message`` returns is sent
-    back this way.
+    back this way (``by`` names what gave the reply, for the asker's
+    warning if it cannot be sent: then the asker hears why at once, and
+    ``MessageError`` is raised here).
 
     Example:
 
@@ -200,7 +202,25 @@ def reply_to_arrival(arrival, reply):
     """
     listener, envelope, raw = arrival.extra
     with listener.lock:
-        listener.reply(envelope, raw, reply)
+        try:
+            listener.reply(envelope, raw, reply)
+        except MessageError as error:
+            listener.reply_error(envelope, raw, "the reply given by %s on %s cannot be sent (%s)"
+                                 % (by, listener.source, error))
+            raise
+
+
+def reply_error_to_arrival(arrival, text):
+    """Tell whoever sent the message ``arrival`` that it gets no answer,
+    and why: their warning shows ``text`` at once.
+
+    Example:
+
+        reply_error_to_arrival(arrival, "on_network_message raised ValueError: bad")
+    """
+    listener, envelope, raw = arrival.extra
+    with listener.lock:
+        listener.reply_error(envelope, raw, text)
 
 
 # -- commands ------------------------------------------------------------------
@@ -238,7 +258,7 @@ def wait_for_command(address, wait_for_s=None):
         if command == "FORWARD":
             speed = params[0]
     """
-    wait = _wait_limit(wait_for_s)
+    wait = scheduler.frame_wait(_wait_limit(wait_for_s))
     listener = registry.bound_listener(address)
     with listener.lock:
         arrival = listener.wait(wait, "command")
@@ -304,7 +324,7 @@ def subscribe(address, topic="", wait_for_s=None, raw=False):
     if _scheduler.events and wait_for_s is None:
         scheduler.when_found(registry.connected_subscriber, address, start, patient=True)
         return False
-    wait = _wait_limit(wait_for_s)
+    wait = scheduler.frame_wait(_wait_limit(wait_for_s))
     subscriber = registry.connected_subscriber(address, wait)
     if subscriber is None:
         return False
@@ -347,7 +367,7 @@ def wait_for_news(address, topic="", wait_for_s=None, raw=False):
             topic, reading = pgnet.wait_for_news("weather", wait_for_s=60)
             print(topic, reading)
     """
-    wait = _wait_limit(wait_for_s)
+    wait = scheduler.frame_wait(_wait_limit(wait_for_s))
     topic = _topic(topic)
     subscriber = registry.connected_subscriber(address, wait)
     if subscriber is None:
@@ -386,4 +406,13 @@ def finish():
     transport.end_context()
 
 
+def _after_fork_in_child():
+    # The parent's sockets are the parent's: the child opens its own (pyzmq
+    # gives it a new context).
+    registry.abandon()
+    scheduler.cancel_postponed()
+
+
 atexit.register(finish)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -26,6 +26,7 @@ queued gets a moment to leave; a later send opens it again).
 """
 
 import threading
+import time
 from collections import OrderedDict
 
 from . import addresses, discovery
@@ -37,6 +38,8 @@ from .transport import Listener, Publisher, Sender, Subscriber
 #: just closed (ZeroMQ finishes closing in the background).
 BIND_SETTLE_S = 0.5
 
+#: How long the address of a computer's name is remembered, in seconds.
+RESOLVED_TTL_S = 60.0
 _MAX_CHECKED = 1000  # "ip:port" targets remembered as needing no checks
 _EVICTED_LINGER_MS = 200  # what an evicted sender had queued gets this to leave
 
@@ -59,6 +62,7 @@ class Endpoints:
         self._senders = OrderedDict()  # key -> Sender, the most recently used last
         self._lock = threading.RLock()  # around changes to the tables
         self._publishers = []  # each endpoint's .publishers: see transport.poll
+        self._resolved = {}  # "name:port" -> ("ip:port", until when)
         self._checked_addresses = set()  # "ip:port" targets sent to: each is its own answer
         self._recently_closed = False  # close_all() ran: a bind may need a moment
 
@@ -165,9 +169,7 @@ class Endpoints:
                 if address is None:
                     return None
             else:
-                address = addresses.for_connecting(target)
-                if address == target and len(self._checked_addresses) < _MAX_CHECKED:
-                    self._checked_addresses.add(address)  # "ip:port" already: no need to check it again
+                address = self._resolve(target)
         key = (cls.role, address, threading.get_ident())
         endpoint = self._endpoints.get(key)
         if endpoint is None:
@@ -194,6 +196,23 @@ class Endpoints:
             sender = self._senders[key]
             if not sender.waiting:
                 self.forget(sender, _EVICTED_LINGER_MS)
+
+    def _resolve(self, target):
+        """``"ip:port"`` for an address; a computer's name is looked up once
+        a minute at most (a lookup can take seconds: never once a frame)."""
+        known = self._resolved.get(target)
+        now = time.monotonic()
+        if known is not None and now < known[1]:
+            return known[0]
+        address = addresses.for_connecting(target)
+        if address == target:
+            if len(self._checked_addresses) < _MAX_CHECKED:
+                self._checked_addresses.add(address)  # "ip:port" already: no need to check it again
+        else:
+            if len(self._resolved) >= _MAX_CHECKED:
+                self._resolved.clear()
+            self._resolved[target] = (address, now + RESOLVED_TTL_S)
+        return address
 
     def existing_sender(self, address):
         """The ``Sender`` already connected to ``address`` ("ip:port"), or

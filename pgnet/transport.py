@@ -138,18 +138,13 @@ class Listener(Endpoint):
 
     def reply(self, envelope, raw, reply):
         """Send ``reply`` to the asker whose envelope this is (warn if it
-        has gone). If ``reply`` cannot be sent, the asker gets an error
-        reply saying so at once, and ``MessageError`` is raised here.
+        has gone); raise ``MessageError`` if ``reply`` cannot be sent.
 
         Example: ``listener.reply(envelope, False, "yes")``"""
         if raw and isinstance(reply, (bytes, str)):
             body = reply.encode("utf-8") if isinstance(reply, str) else reply
         else:
-            try:
-                body = wire.encode(reply)
-            except MessageError as error:
-                self.reply_error(envelope, raw, "%s could not send its reply: %s" % (self.source, error))
-                raise
+            body = wire.encode(reply)
         self._send_reply(envelope + [body])
 
     def reply_error(self, envelope, raw, text):

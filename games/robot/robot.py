@@ -44,13 +44,21 @@ def publish_status():
     pgnet.publish_news(NEWS, "status", robot.status())
 
 
+#: At most this many commands, and this many messages, are handled in one
+#: round of the loop: however much arrives, the loop goes round and the
+#: watchdog keeps watching.
+MOST_PER_ROUND = 50
+
+
 def take_commands():
-    """Wait a moment (1/50 s at most) for commands, then take every one
-    that is waiting; the robot acts only on the newest."""
+    """Wait a moment (1/50 s at most) for commands, then take those that
+    are waiting (a round's worth); the robot acts only on the newest."""
     commands = []
     command, params = pgnet.wait_for_command(NAME, wait_for_s=0.02)
     while command is not None:
         commands.append((command, params))
+        if len(commands) == MOST_PER_ROUND:
+            break
         command, params = pgnet.wait_for_command(NAME, wait_for_s=0)
     for refusal in robot.obey_newest(commands):
         pgnet.publish_news(NEWS, "error", refusal)
@@ -58,13 +66,14 @@ def take_commands():
 
 def answer_messages():
     """Messages are commands that get a reply: "ok: ..." or "refused: ..."."""
-    message = pgnet.wait_for_message(NAME, wait_for_s=0)
-    while message is not None:
+    for _ in range(MOST_PER_ROUND):
+        message = pgnet.wait_for_message(NAME, wait_for_s=0)
+        if message is None:
+            break
         reply = robot.obey_text(message)
         pgnet.send_reply(NAME, reply)
         if isinstance(reply, str) and reply.startswith("refused"):
             pgnet.publish_news(NEWS, "error", reply)
-        message = pgnet.wait_for_message(NAME, wait_for_s=0)
 
 
 print("Robot %r listening at %s" % (NAME, pgnet.listen(NAME)))
