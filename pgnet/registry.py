@@ -41,7 +41,7 @@ BIND_SETTLE_S = 0.5
 #: How long the address of a computer's name is remembered, in seconds.
 RESOLVED_TTL_S = 60.0
 _MAX_CHECKED = 1000  # "ip:port" targets remembered as needing no checks
-_EVICTED_LINGER_MS = 200  # what an evicted sender had queued gets this to leave
+_EVICTED_LINGER_MS = 0  # the one unused longest: what it queued is long gone, or never can
 
 
 class Endpoints:
