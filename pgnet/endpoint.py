@@ -24,7 +24,7 @@ from .settings import settings
 
 #: How many messages ZeroMQ queues for one connection (each way) before it
 #: refuses more: what a slow or stopped peer can make this program hold.
-HWM = 1000
+HWM = 100_000
 _LINGER_MS = 500
 #: A received frame of up to twice ``settings.max_message_bytes`` (and
 #: this much more) is read, then dropped with a warning if over the limit;

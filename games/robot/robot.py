@@ -44,21 +44,18 @@ def publish_status():
     pgnet.publish_news(NEWS, "status", robot.status())
 
 
-#: At most this many commands, and this many messages, are handled in one
-#: round of the loop: however much arrives, the loop goes round and the
-#: watchdog keeps watching.
+#: At most this many messages are answered in one round of the loop:
+#: however many arrive, the loop goes round and the watchdog keeps watching.
 MOST_PER_ROUND = 50
 
 
 def take_commands():
-    """Wait a moment (1/50 s at most) for commands, then take those that
-    are waiting (a round's worth); the robot acts only on the newest."""
+    """Wait a moment (1/50 s at most) for commands, then take every one
+    that is waiting; the robot acts only on the newest."""
     commands = []
     command, params = pgnet.wait_for_command(NAME, wait_for_s=0.02)
     while command is not None:
         commands.append((command, params))
-        if len(commands) == MOST_PER_ROUND:
-            break
         command, params = pgnet.wait_for_command(NAME, wait_for_s=0)
     for refusal in robot.obey_newest(commands):
         pgnet.publish_news(NEWS, "error", refusal)
