@@ -27,12 +27,15 @@ from .errors import (
     DroppedMessageWarning,
     MessageError,
     NameClashWarning,
+    NetworkLimitError,
     NoReplyWarning,
     NotFoundWarning,
     NotSentWarning,
     PgnetError,
     PgnetWarning,
+    RemoteErrorWarning,
     ServiceNameError,
+    SlowFrameWarning,
     SocketRoleError,
     UsageWarning,
 )
@@ -83,8 +86,10 @@ __all__ = [
     # settings, errors and warnings
     "settings",
     "PgnetError", "AddressError", "ServiceNameError", "MessageError", "SocketRoleError",
+    "NetworkLimitError",
     "PgnetWarning", "NoReplyWarning", "NotFoundWarning", "NameClashWarning",
     "DroppedMessageWarning", "NotSentWarning", "DiscoveryWarning", "UsageWarning",
+    "RemoteErrorWarning", "SlowFrameWarning",
 ]
 # The game names need pygame; listed only where it is installed, so that
 # "from pgnet import *" still works on a headless robot without it.

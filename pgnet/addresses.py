@@ -131,10 +131,13 @@ def check_ip(ip, original):
         ) from None
 
 
-def for_connecting(address):
+def for_connecting(address, resolve=True):
     """``"ip:port"`` for an address to send to (names are not handled here).
 
-    A bare port means this computer; a host name is looked up.
+    A bare port means this computer; a host name is looked up (with
+    ``resolve=False``, as for an address another program claims, a host
+    name raises ``AddressError``: looking up what a peer chose could take
+    seconds).
 
     Example:
 
@@ -155,6 +158,8 @@ def for_connecting(address):
             "send to one address. Use the other program's name or address." % address
         )
     if not _IPV4.match(host):
+        if not resolve:
+            raise AddressError("%r is not an IP address." % address)
         try:
             host = socket.gethostbyname(host)
         except OSError:

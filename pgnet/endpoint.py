@@ -18,14 +18,24 @@ from collections import deque, namedtuple
 import zmq
 
 from . import addresses, wire
-from .errors import AddressError, DroppedMessageWarning, MessageError, log, warn
+from .errors import AddressError, DroppedMessageWarning, MessageError, NetworkLimitError, log, warn, warn_limited
 from .retry import Retry
 from .settings import settings
 
-#: How many messages a socket queues (each way) before it refuses more.
+#: How many messages ZeroMQ queues for one connection (each way) before it
+#: refuses more: what a slow or stopped peer can make this program hold.
 HWM = 100_000
 _LINGER_MS = 500
-_INBOX_LIMIT = 100_000
+#: A received frame of up to twice ``settings.max_message_bytes`` (and
+#: this much more) is read, then dropped with a warning if over the limit;
+#: a peer sending a bigger one is disconnected by ZeroMQ before anything is
+#: stored (a 1 GB frame never takes 1 GB here).
+FRAME_SLACK = 65536
+#: What an arrival costs in memory beyond its bytes on the wire (its
+#: Python objects), for the inbox's byte count.
+_ARRIVAL_COST = 200
+_SHARED_SLICE_MS = 50  # the longest a wait holds publishers another thread may want
+_PLURAL = {"message": "messages", "command": "commands", "reply": "replies", "news": "news items"}
 _BIND_RETRY_INTERVAL_S = 0.01
 
 # pyzmq's flags as plain ints: combining its enum flags costs microseconds,
@@ -34,6 +44,24 @@ _NOBLOCK = int(zmq.NOBLOCK)
 _MORE = _NOBLOCK | int(zmq.SNDMORE)
 _POLLIN = int(zmq.POLLIN)
 _RCVTIMEO = int(zmq.RCVTIMEO)
+
+class _NoLock:
+    """A lock that is always free: for endpoints only one thread uses."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def acquire(self, blocking=True):
+        return True
+
+    def release(self):
+        pass
+
+
+_NO_LOCK = _NoLock()
 
 Arrival = namedtuple("Arrival", "kind source sender data extra")
 Arrival.__doc__ = """Something that arrived on one of this program's sockets.
@@ -52,6 +80,21 @@ Example:
 
 def _context():
     return zmq.Context.instance()
+
+
+def open_socket(kind):
+    """A new ZeroMQ socket of ``kind``; raises ``NetworkLimitError`` (never
+    a raw ZeroMQ error) if this program cannot open one more.
+
+    Example: ``sock = open_socket(zmq.DEALER)``"""
+    try:
+        return _context().socket(kind)
+    except zmq.ZMQError as error:
+        raise NetworkLimitError(
+            "pgnet cannot open another network connection (%s). This program "
+            "has too many open: close some with pgnet.close_all(), or lower "
+            "pgnet.settings.max_senders." % error.strerror
+        ) from None
 
 
 def send_frames(sock, frames):
@@ -121,43 +164,120 @@ def ready(endpoints):
     return {sock for sock, _ in zmq.zmq_poll([(e.socket, _POLLIN) for e in endpoints], 0)}
 
 
-class Inbox(deque):
-    """Arrivals waiting to be collected, with a warning if they pile up.
+class Inbox:
+    """Arrivals waiting to be collected, oldest first, bounded in number
+    and in bytes (``settings.inbox_items``, ``settings.inbox_bytes``) for
+    each kind of arrival, so that a flood of one kind never crowds out
+    another.
+
+    When a kind is full, news follows "newest wins": the oldest item waiting
+    is dropped for the new one, and how many were dropped is reported once
+    the reader catches up. Messages, commands and replies are refused
+    instead (the sender is told nothing; this program warns, once per
+    flood).
 
     Example:
 
         inbox = Inbox("messages")
-        inbox.add(arrival)
-        inbox.take()            # that arrival; None when empty
+        inbox.add(arrival, 120)        # 120: its size in bytes on the wire
+        inbox.take("command")          # the oldest command; None if none
+        inbox.take()                   # the oldest arrival of any kind
     """
 
     def __init__(self, what):
-        super().__init__()
-        self.what, self.warned = what, False
+        self.what = what
+        self.queues = {}  # kind -> deque of (order, arrival, size)
+        self.sizes = {}  # kind -> bytes waiting
+        self.dropped = {}  # kind -> how many were dropped since the last report
+        self.count = 0
+        self._order = 0
 
-    def add(self, item):
-        """Keep ``item``, unless too many are waiting (then warn, once).
+    def __len__(self):
+        return self.count
 
-        Example: ``inbox.add(arrival)``"""
-        if len(self) >= _INBOX_LIMIT:
-            if not self.warned:
-                self.warned = True
-                warn(DroppedMessageWarning,
-                    "%d %s are waiting to be read; newer ones are being dropped. "
-                    "Read them (or stop sending so many).", len(self), self.what
-                )
-            return
-        self.append(item)
+    def add(self, item, size=0):
+        """Keep ``item`` (an ``Arrival`` of ``size`` bytes), if there is
+        room for its kind; return True if it was kept.
 
-    def take(self, matches=None):
-        """The first item (that ``matches``), removed; or None.
+        Example: ``inbox.add(arrival, len(body))``"""
+        kind = item.kind
+        queue = self.queues.get(kind)
+        if queue is None:
+            queue = self.queues[kind] = deque()
+            self.sizes[kind] = 0
+        size += _ARRIVAL_COST
+        while queue and (len(queue) >= settings.inbox_items
+                         or self.sizes[kind] + size > settings.inbox_bytes):
+            if kind != "news":
+                self._note_drop(kind, item.source)
+                return False
+            self._remove(kind)  # newest wins
+            self._note_drop(kind, item.source)
+        self._order += 1
+        queue.append((self._order, item, size))
+        self.sizes[kind] += size
+        self.count += 1
+        return True
 
-        Example: ``inbox.take(lambda a: a.kind == "message")``"""
-        for index, item in enumerate(self):
-            if matches is None or matches(item):
-                del self[index]
-                return item
+    def _note_drop(self, kind, source):
+        dropped = self.dropped.get(kind, 0)
+        self.dropped[kind] = dropped + 1
+        if not dropped:
+            warn(DroppedMessageWarning,
+                "Too many %s are waiting to be read on %s; %s. Read them more "
+                "often (or ask the sender to send fewer).", _PLURAL.get(kind, kind), source,
+                "the oldest are being dropped for newer ones" if kind == "news"
+                else "newer ones are being dropped",
+            )
+
+    def _remove(self, kind):
+        queue = self.queues[kind]
+        _, item, size = queue.popleft()
+        self.sizes[kind] -= size
+        self.count -= 1
+        if not queue and self.dropped.get(kind):
+            warn(DroppedMessageWarning, "%d %s arriving on %s were dropped while too many were waiting.",
+                 self.dropped.pop(kind), _PLURAL.get(kind, kind), item.source)
+        return item
+
+    def take(self, kind=None, matches=None):
+        """The oldest item (of ``kind``, that ``matches``), removed; or
+        None. Without ``matches`` it takes no longer however many wait.
+
+        Example: ``inbox.take("reply", lambda a: a.extra == number)``"""
+        if kind is None:
+            heads = [(queue[0][0], k) for k, queue in self.queues.items() if queue]
+            if not heads:
+                return None
+            if matches is None:
+                return self._remove(min(heads)[1])
+            kinds = [k for _, k in sorted(heads)]
+        else:
+            if not self.queues.get(kind):
+                return None
+            if matches is None:
+                return self._remove(kind)
+            kinds = [kind]
+        for k in kinds:
+            queue = self.queues[k]
+            for index, (_, item, size) in enumerate(queue):
+                if matches(item):
+                    if index == 0:
+                        return self._remove(k)
+                    del queue[index]
+                    self.sizes[k] -= size
+                    self.count -= 1
+                    return item
         return None
+
+    def popleft(self):
+        """The oldest item of any kind, removed (IndexError if empty).
+
+        Example: ``while inbox: handle(inbox.popleft())``"""
+        item = self.take()
+        if item is None:
+            raise IndexError("the inbox is empty")
+        return item
 
 
 class Endpoint:
@@ -183,14 +303,23 @@ class Endpoint:
     #: This program's publishers, kept working while this endpoint waits
     #: (see ``poll``); set by the registry that made the endpoint.
     publishers = ()
+    #: The thread that uses this endpoint (its ``threading.get_ident()``),
+    #: or None for a bound one, shared, used under its ``lock``.
+    owner = None
+    #: Held while a thread uses a shared (bound) endpoint.
+    lock = _NO_LOCK
+
+    #: The largest frame this endpoint accepts (None: the message limit).
+    max_frame = None
 
     def __init__(self, kind, address, what):
         self.address = address
         self.inbox = Inbox(what)
-        self.socket = _context().socket(kind)
+        self.socket = open_socket(kind)
         self.socket.setsockopt(zmq.LINGER, _LINGER_MS)
         self.socket.setsockopt(zmq.SNDHWM, HWM)
         self.socket.setsockopt(zmq.RCVHWM, HWM)
+        self.socket.setsockopt(zmq.MAXMSGSIZE, self.max_frame or 2 * settings.max_message_bytes + FRAME_SLACK)
 
     def close(self, linger_ms=_LINGER_MS):
         """Close the socket; what is queued gets ``linger_ms`` to leave.
@@ -200,17 +329,21 @@ class Endpoint:
 
     def receive_all(self, limit=None):
         """Move what has arrived into the inbox, without waiting; return
-        how many messages came (at most ``limit``). Each goes through
-        ``accept(frames)``, which each kind of endpoint defines.
+        how many messages came: at most ``limit``, or
+        ``settings.events_per_frame`` (so that no call takes long, however
+        much is arriving; the rest waits for the next call). Each goes
+        through ``accept(frames)``, which each kind of endpoint defines.
 
         Example: ``endpoint.receive_all(100)``"""
         sock = self.socket
+        if limit is None:
+            limit = settings.events_per_frame
         count = 0
         # Asking first is cheaper than the exception a receive that finds
         # nothing raises, and most calls find nothing; but once something has
         # come, receiving until that exception beats asking before each one.
         if zmq.zmq_poll([(sock, _POLLIN)], 0):  # (quicker than getsockopt(EVENTS))
-            while limit is None or count < limit:
+            while count < limit:
                 try:
                     first = sock.recv(_NOBLOCK, copy=False)
                 except zmq.Again:
@@ -219,23 +352,24 @@ class Endpoint:
                 self.accept(_frames(sock, first))
         return count
 
-    def wait(self, wait_for_s, matches=None):
-        """The first inbox item (that ``matches``), waiting up to the limit;
-        or None.
+    def wait(self, wait_for_s, kind=None, matches=None):
+        """The first inbox item (of ``kind``, that ``matches``), waiting up
+        to the limit; or None.
 
-        Example: ``listener.wait(5.0, lambda a: a.kind == "command")``"""
+        Example: ``listener.wait(5.0, "command")``"""
         deadline = time.monotonic() + wait_for_s
         # The inbox first: what is in it is older than anything on the socket.
-        item = self.inbox.take(matches)
+        take = self.inbox.take
+        item = take(kind, matches)
         while item is None:
             self.receive_all()
-            item = self.inbox.take(matches)
+            item = take(kind, matches)
             remaining = deadline - time.monotonic()
             if item is not None or remaining <= 0:
                 break
             # Slices keep Ctrl-C prompt: KeyboardInterrupt lands between polls.
             poll(self, int(min(remaining, 0.2) * 1000) + 1)
-            item = self.inbox.take(matches)  # what the poll brought, if anything
+            item = take(kind, matches)  # what the poll brought, if anything
         return item
 
 
@@ -260,45 +394,47 @@ def poll(endpoint, timeout_ms):
         if frames is not None:
             endpoint.accept(frames)
         return
-    poller = zmq.Poller()
-    poller.register(endpoint.socket, zmq.POLLIN)
-    for publisher in publishers:
-        poller.register(publisher.socket, zmq.POLLIN)
-    poller.poll(timeout_ms)
-    for publisher in publishers:
-        publisher.receive_all()
-
-
-def _too_big(size, what, source):
-    if size > settings.max_message_bytes:
-        warn(DroppedMessageWarning,
-            "Dropped %s of %s on %s: larger than the limit of %s "
-            "(pgnet.settings.max_message_bytes).",
-            what, wire.describe_size(size), source,
-            wire.describe_size(settings.max_message_bytes),
-        )
-        return True
-    return False
+    # Only publishers no other thread is using (a socket is one thread's at
+    # a time), for a short slice, so that such a thread waits little.
+    held = [p for p in publishers if p.lock.acquire(False)]
+    try:
+        poller = zmq.Poller()
+        poller.register(endpoint.socket, zmq.POLLIN)
+        for publisher in held:
+            poller.register(publisher.socket, zmq.POLLIN)
+        poller.poll(min(timeout_ms, _SHARED_SLICE_MS) if len(held) else timeout_ms)
+        for publisher in held:
+            publisher.receive_all()
+    finally:
+        for publisher in held:
+            publisher.lock.release()
 
 
 def unpack(body, raw, what, source):
     """``(True, value)`` for a well-formed body; ``(False, None)``, warned,
     for one that is too big or not a pgnet message. ``raw`` keeps the
     bytes as they are; ``what`` and ``source`` say what it was, in the
-    warning.
+    warning (a flood of them gives a few warnings, not one each).
 
     Example:
 
         ok, message = unpack(body, False, "a message from ada", "quiz")
     """
-    if _too_big(len(body), what, source):
+    size = len(body)
+    if size > settings.max_message_bytes:
+        warn_limited((source, "dropped"), DroppedMessageWarning,
+            "Dropped %s of %s on %s: larger than the limit of %s "
+            "(pgnet.settings.max_message_bytes).",
+            what, wire.describe_size(size), source,
+            wire.describe_size(settings.max_message_bytes),
+        )
         return False, None
     if raw:
         return True, body
     try:
         return True, wire.decode(body)
     except MessageError as error:
-        warn(DroppedMessageWarning, "Dropped %s on %s: %s", what, source, error)
+        warn_limited((source, "dropped"), DroppedMessageWarning, "Dropped %s on %s: %s", what, source, error)
         return False, None
 
 

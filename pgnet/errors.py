@@ -40,6 +40,7 @@ without Python's usual file-and-line boilerplate.
 import logging
 import re
 import sys
+import time
 import warnings
 
 #: The logger pgnet's warnings are shown through. With no logging set up,
@@ -92,6 +93,20 @@ class SocketRoleError(PgnetError):
 
     For example publishing news on the address you also listen for messages
     on. Give each job its own name (or port).
+    """
+
+
+class NetworkLimitError(PgnetError, OSError):
+    """This program has reached a limit of its computer: it cannot open one
+    more network connection (too many open files). The message says what
+    to do, usually to close connections it no longer needs.
+
+    Example:
+
+        try:
+            pgnet.send_command(address, "GO")
+        except pgnet.NetworkLimitError as error:
+            print(error)
     """
 
 
@@ -157,6 +172,35 @@ class UsageWarning(PgnetWarning):
     ``unadvertise`` for a name this program never advertised)."""
 
 
+class RemoteErrorWarning(NoReplyWarning):
+    """The other program could not answer: something went wrong there (its
+    ``on_network_message`` hook raised an error or returned something pgnet
+    cannot send, or it could not read the message). The warning says what
+    happened on the other side; the call returns ``None`` at once. It is
+    a kind of ``NoReplyWarning``.
+
+    Example:
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pgnet.RemoteErrorWarning)
+            pgnet.send_message("quiz", "hello?")   # raises if the quiz failed
+    """
+
+
+class SlowFrameWarning(PgnetWarning):
+    """A call that waits (``wait_for_message``, ``discover``, ``send_message``
+    with ``wait_for_reply_s``...) was made inside a Pygame Zero frame, where
+    waiting would freeze the game. pgnet only checks, without waiting, and
+    says where the call is, once. Use the hooks (``on_network_message``...)
+    instead, or a wait of 0.
+
+    Example:
+
+        def update():
+            message = pgnet.wait_for_message("quiz", wait_for_s=0)   # fine
+    """
+
+
 def warn(category, text, *args):
     """Give a pgnet warning: ``text % args``, of the class ``category``.
 
@@ -164,6 +208,41 @@ def warn(category, text, *args):
 
         warn(NoReplyWarning, "No reply from %s in time.", "quiz")
     """
+    warnings.warn(text % args if args else text, category, stacklevel=2)
+
+
+#: How many warnings of one kind about one source are given at once, before
+#: ``warn_limited`` gives at most one a second (a summary).
+WARNING_BURST = 20
+_limited = {}  # key -> [warnings left in the burst, next time, suppressed]
+
+
+def warn_limited(key, category, text, *args):
+    """``warn``, but at most ``WARNING_BURST`` times at once for ``key``,
+    then at most once a second, saying how many were left out: so a flood
+    of bad packets gives a few lines, not megabytes.
+
+    Example:
+
+        warn_limited(("bad", source), DroppedMessageWarning, "Dropped junk from %s.", source)
+    """
+    now = time.monotonic()
+    state = _limited.get(key)
+    if state is None:
+        if len(_limited) > 1000:
+            _limited.clear()
+        state = _limited[key] = [WARNING_BURST, 0.0, 0]
+    if state[0] > 0:
+        state[0] -= 1
+    elif now >= state[1]:
+        if state[2]:
+            text += " (%d more like it not shown)" % state[2]
+        state[1], state[2] = now + 1.0, 0
+    else:
+        state[2] += 1
+        return
+    if state[0] == 0 and not state[1]:
+        state[1] = now + 1.0
     warnings.warn(text % args if args else text, category, stacklevel=2)
 
 

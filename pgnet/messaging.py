@@ -42,8 +42,11 @@ How it is built: ``pgnet.transport`` has the sockets, ``pgnet.registry``
 knows which ones this program has, ``pgnet.scheduler`` runs game mode and
 ``pgnet.commands`` reads commands; this module is the calls above, thin.
 
-Threads: call these from the main thread (or from one thread only): the
-sockets they use are not shared between threads.
+Threads: these calls may be made from several threads at once. Each
+thread sends and subscribes on sockets of its own; a listener or publisher
+(one port) is shared, one thread at a time: a thread waiting for a message
+on it holds it until the wait ends. A common pattern, a game loop with a
+worker thread that asks a server and waits for the answer, is safe.
 """
 
 import atexit
@@ -95,14 +98,14 @@ def send_message(address, message, wait_for_reply_s=None, raw=False):
             lambda s: s.send(MESSAGE, body, raw, DEFAULT_WAIT_S),
         )
         return None
-    wait = _wait_limit(wait_for_reply_s)
+    wait = scheduler.frame_wait(_wait_limit(wait_for_reply_s))
     sender = registry.connected_sender(address, wait)
     if sender is None:
         return None
     number = sender.send(MESSAGE, body, raw, wait)
     if number is None:
         return None
-    arrival = sender.wait(wait, lambda a: a.extra == number)
+    arrival = sender.wait(wait, None, lambda a: a.extra == number)
     if arrival is None:
         sender.waiting.pop(number, None)
         warn(NoReplyWarning,
@@ -112,6 +115,9 @@ def send_message(address, message, wait_for_reply_s=None, raw=False):
         )
         # Start afresh next time: the old socket may hold an unanswered request.
         registry.forget(sender)
+        return None
+    if arrival.kind == "error":
+        transport.warn_remote_error(address, arrival.data)
         return None
     return arrival.data
 
@@ -127,14 +133,6 @@ def _raw_body(message):
         )
     wire.check_size(len(message))
     return message
-
-
-def _is_message(arrival):
-    return arrival.kind == "message"
-
-
-def _is_command(arrival):
-    return arrival.kind == "command"
 
 
 def listen(address):
@@ -161,12 +159,13 @@ def wait_for_message(address, wait_for_s=None):
 
         question = pgnet.wait_for_message("quiz", wait_for_s=30)
     """
-    wait = _wait_limit(wait_for_s)
+    wait = scheduler.frame_wait(_wait_limit(wait_for_s))
     listener = registry.bound_listener(address)
-    arrival = listener.wait(wait, _is_message)
-    if arrival is None:
-        return None
-    listener.to_answer = arrival
+    with listener.lock:
+        arrival = listener.wait(wait, "message")
+        if arrival is None:
+            return None
+        listener.to_answer = arrival
     return arrival.data
 
 
@@ -184,15 +183,17 @@ def send_reply(address, reply):
             "send_reply(%r): there is no message to reply to. Call "
             "wait_for_message first, and reply once to each message." % (address,)
         )
-    reply_to_arrival(listener.to_answer, reply)
-    listener.to_answer = None
+    arrival, listener.to_answer = listener.to_answer, None
+    reply_to_arrival(arrival, reply)
 
 
-def reply_to_arrival(arrival, reply):
+def reply_to_arrival(arrival, reply, by="send_reply"):
     """Send ``reply`` back to whoever sent the message ``arrival``.
 
     Used by the game hooks: what ``on_network_message`` returns is sent
-    back this way.
+    back this way (``by`` names what gave the reply, for the asker's
+    warning if it cannot be sent: then the asker hears why at once, and
+    ``MessageError`` is raised here).
 
     Example:
 
@@ -200,7 +201,26 @@ def reply_to_arrival(arrival, reply):
         reply_to_arrival(arrival, "42")
     """
     listener, envelope, raw = arrival.extra
-    listener.reply(envelope, raw, reply)
+    with listener.lock:
+        try:
+            listener.reply(envelope, raw, reply)
+        except MessageError as error:
+            listener.reply_error(envelope, raw, "the reply given by %s on %s cannot be sent (%s)"
+                                 % (by, listener.source, error))
+            raise
+
+
+def reply_error_to_arrival(arrival, text):
+    """Tell whoever sent the message ``arrival`` that it gets no answer,
+    and why: their warning shows ``text`` at once.
+
+    Example:
+
+        reply_error_to_arrival(arrival, "on_network_message raised ValueError: bad")
+    """
+    listener, envelope, raw = arrival.extra
+    with listener.lock:
+        listener.reply_error(envelope, raw, text)
 
 
 # -- commands ------------------------------------------------------------------
@@ -238,8 +258,10 @@ def wait_for_command(address, wait_for_s=None):
         if command == "FORWARD":
             speed = params[0]
     """
-    wait = _wait_limit(wait_for_s)
-    arrival = registry.bound_listener(address).wait(wait, _is_command)
+    wait = scheduler.frame_wait(_wait_limit(wait_for_s))
+    listener = registry.bound_listener(address)
+    with listener.lock:
+        arrival = listener.wait(wait, "command")
     return arrival.data if arrival else (None, None)
 
 
@@ -248,6 +270,11 @@ def wait_for_command(address, wait_for_s=None):
 def _topic(topic):
     if not isinstance(topic, str):
         raise MessageError("A news topic is text, like 'score', not %s." % type(topic).__name__)
+    if len(topic) * 4 > transport.MAX_TOPIC_BYTES and len(topic.encode("utf-8")) > transport.MAX_TOPIC_BYTES:
+        raise MessageError(
+            "The news topic %r... is too long: the limit is %d bytes. Choose a "
+            "shorter topic." % (topic[:20], transport.MAX_TOPIC_BYTES)
+        )
     return topic
 
 
@@ -264,7 +291,9 @@ def publish_news(address, topic, news, raw=False):
     """
     topic = _topic(topic).encode("utf-8")
     body = _raw_body(news) if raw else wire.encode(news)
-    registry.bound_publisher(address).publish(topic, body)
+    publisher = registry.bound_publisher(address)
+    with publisher.lock:
+        publisher.publish(topic, body)
 
 
 def subscribe(address, topic="", wait_for_s=None, raw=False):
@@ -295,7 +324,7 @@ def subscribe(address, topic="", wait_for_s=None, raw=False):
     if _scheduler.events and wait_for_s is None:
         scheduler.when_found(registry.connected_subscriber, address, start, patient=True)
         return False
-    wait = _wait_limit(wait_for_s)
+    wait = scheduler.frame_wait(_wait_limit(wait_for_s))
     subscriber = registry.connected_subscriber(address, wait)
     if subscriber is None:
         return False
@@ -338,14 +367,14 @@ def wait_for_news(address, topic="", wait_for_s=None, raw=False):
             topic, reading = pgnet.wait_for_news("weather", wait_for_s=60)
             print(topic, reading)
     """
-    wait = _wait_limit(wait_for_s)
+    wait = scheduler.frame_wait(_wait_limit(wait_for_s))
     topic = _topic(topic)
     subscriber = registry.connected_subscriber(address, wait)
     if subscriber is None:
         return None, None
     subscriber.raw = raw
     subscriber.add_topic(topic)
-    arrival = subscriber.wait(wait, lambda a: a.extra.startswith(topic))
+    arrival = subscriber.wait(wait, "news", lambda a: a.extra.startswith(topic))
     return (arrival.extra, arrival.data) if arrival else (None, None)
 
 
@@ -377,4 +406,13 @@ def finish():
     transport.end_context()
 
 
+def _after_fork_in_child():
+    # The parent's sockets are the parent's: the child opens its own (pyzmq
+    # gives it a new context).
+    registry.abandon()
+    scheduler.cancel_postponed()
+
+
 atexit.register(finish)
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

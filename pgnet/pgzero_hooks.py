@@ -40,7 +40,7 @@ import importlib.util
 import sys
 import traceback
 
-from .errors import log
+from .errors import MessageError, log
 
 _TRIGGER = "pgzero.game"
 _installed = False
@@ -78,17 +78,21 @@ def _handler(function, hook, values_of, shielded):
             return None
         if not shielded:
             return call_hook(function, values)
+        from . import messaging
+
+        asked = event.type == _message_type()
         try:
             result = call_hook(function, values)
-        except Exception:
+            if asked:  # what the hook returns is the reply
+                messaging.reply_to_arrival(event.arrival, result, hook.name)
+        except Exception as error:
             print("Error in %s (pgnet keeps the network running):" % hook.name,
                   file=sys.stderr)
             traceback.print_exc()
+            if asked and not isinstance(error, MessageError):  # (the asker was told)
+                messaging.reply_error_to_arrival(event.arrival, "its %s raised %s: %s"
+                                                 % (hook.name, type(error).__name__, error))
             return None
-        if event.type == _message_type():  # what the hook returns is the reply
-            from . import messaging
-
-            messaging.reply_to_arrival(event.arrival, result)
         return result
 
     return handle
@@ -149,6 +153,9 @@ def _wrap_load_handlers(original):
                 else:
                     game.handlers.pop(event_type, None)
         _deliver_to(game)
+        from . import scheduler
+
+        scheduler.default.in_frames = True  # the game loop starts now
 
     load_handlers.pgnet_wrapped = True
     return load_handlers

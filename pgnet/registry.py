@@ -14,18 +14,34 @@ functions here are its methods:
     listener = registry.bound_listener("pong")
     sender = registry.connected_sender("robot", wait_s=5)   # None if not found
 
-Threads: the main thread only, like the sockets themselves.
+Threads: pgnet gives each thread its own connected sockets (a ZeroMQ
+socket must only be used by one thread at a time): a worker thread's
+``send_message`` never touches the game loop's. A bound socket (a listener
+or a publisher: one port) is shared, and each use of it holds its
+``lock``. ``all()`` is what the calling thread may use.
+
+Sockets are bounded: at most ``settings.max_senders`` senders are kept per
+thread; sending to one more closes the one unused for longest (what it had
+queued gets a moment to leave; a later send opens it again).
 """
+
+import threading
+import time
+from collections import OrderedDict
 
 from . import addresses, discovery
 from .errors import AddressError, SocketRoleError
+from .settings import settings
 from .transport import Listener, Publisher, Sender, Subscriber
 
 #: After ``close_all``, how long a bind waits for a port this program has
 #: just closed (ZeroMQ finishes closing in the background).
 BIND_SETTLE_S = 0.5
 
+#: How long the address of a computer's name is remembered, in seconds.
+RESOLVED_TTL_S = 60.0
 _MAX_CHECKED = 1000  # "ip:port" targets remembered as needing no checks
+_EVICTED_LINGER_MS = 0  # the one unused longest: what it queued is long gone, or never can
 
 
 class Endpoints:
@@ -43,7 +59,10 @@ class Endpoints:
         # by (role, "ip:port") for connected ones, so a socket is never taken
         # for one with another job.
         self._endpoints = {}
+        self._senders = OrderedDict()  # key -> Sender, the most recently used last
+        self._lock = threading.RLock()  # around changes to the tables
         self._publishers = []  # each endpoint's .publishers: see transport.poll
+        self._resolved = {}  # "name:port" -> ("ip:port", until when)
         self._checked_addresses = set()  # "ip:port" targets sent to: each is its own answer
         self._recently_closed = False  # close_all() ran: a bind may need a moment
 
@@ -68,6 +87,13 @@ class Endpoints:
         return endpoint if endpoint is not None else self._bound(Publisher, address)
 
     def _bound(self, cls, address):
+        with self._lock:
+            return self._open_bound(cls, address)
+
+    def _open_bound(self, cls, address):
+        endpoint = self._endpoints.get((cls.role, address))  # (another thread's, just now)
+        if endpoint is not None:
+            return endpoint
         # Not opened under this address yet. A name, or the address
         # advertise() returned for one: listen where that name is advertised
         # (on every network, not just the one shown).
@@ -100,6 +126,7 @@ class Endpoints:
                     ) from None
             raise
         endpoint.port = where.port
+        endpoint.lock = threading.RLock()
         endpoint.publishers = self._publishers
         if cls is Publisher:
             self._publishers.append(endpoint)
@@ -142,22 +169,57 @@ class Endpoints:
                 if address is None:
                     return None
             else:
-                address = addresses.for_connecting(target)
-                if address == target and len(self._checked_addresses) < _MAX_CHECKED:
-                    self._checked_addresses.add(address)  # "ip:port" already: no need to check it again
-        key = (cls.role, address)
+                address = self._resolve(target)
+        key = (cls.role, address, threading.get_ident())
         endpoint = self._endpoints.get(key)
         if endpoint is None:
-            endpoint = self._endpoints[key] = cls(address, target)
-            endpoint.publishers = self._publishers
+            return self._open_connected(cls, key, address, target)
+        if cls is Sender:
+            self._senders.move_to_end(key)
         return endpoint
+
+    def _open_connected(self, cls, key, address, target):
+        with self._lock:
+            endpoint = self._endpoints[key] = cls(address, target)
+            endpoint.owner = key[2]
+            endpoint.publishers = self._publishers
+            if cls is Sender:
+                self._senders[key] = endpoint
+                self._evict_senders(key[2])
+        return endpoint
+
+    def _evict_senders(self, owner):
+        """Close the senders of thread ``owner`` unused for longest, leaving
+        ``settings.max_senders``; those waiting for a reply are kept."""
+        mine = [k for k in self._senders if k[2] == owner]
+        for key in mine[: max(0, len(mine) - settings.max_senders)]:
+            sender = self._senders[key]
+            if not sender.waiting:
+                self.forget(sender, _EVICTED_LINGER_MS)
+
+    def _resolve(self, target):
+        """``"ip:port"`` for an address; a computer's name is looked up once
+        a minute at most (a lookup can take seconds: never once a frame)."""
+        known = self._resolved.get(target)
+        now = time.monotonic()
+        if known is not None and now < known[1]:
+            return known[0]
+        address = addresses.for_connecting(target)
+        if address == target:
+            if len(self._checked_addresses) < _MAX_CHECKED:
+                self._checked_addresses.add(address)  # "ip:port" already: no need to check it again
+        else:
+            if len(self._resolved) >= _MAX_CHECKED:
+                self._resolved.clear()
+            self._resolved[target] = (address, now + RESOLVED_TTL_S)
+        return address
 
     def existing_sender(self, address):
         """The ``Sender`` already connected to ``address`` ("ip:port"), or
         None; never opens one.
 
         Example: ``registry.existing_sender("10.0.0.5:5000")``"""
-        return self._endpoints.get((Sender.role, address))
+        return self._endpoints.get((Sender.role, address, threading.get_ident()))
 
     # -- closing ------------------------------------------------------------------
 
@@ -167,29 +229,46 @@ class Endpoints:
         to leave.
 
         Example: ``registry.forget(sender, 200)``"""
-        for key, value in list(self._endpoints.items()):
-            if value is endpoint:
-                del self._endpoints[key]
-        if endpoint in self._publishers:
-            self._publishers.remove(endpoint)
+        with self._lock:
+            for key, value in list(self._endpoints.items()):
+                if value is endpoint:
+                    del self._endpoints[key]
+                    self._senders.pop(key, None)
+            if endpoint in self._publishers:
+                self._publishers.remove(endpoint)
         endpoint.close(linger_ms)
 
     def all(self):
-        """Every endpoint this program has, each once (a new list).
+        """Every endpoint this thread may use (its own connected ones and
+        the bound ones), each once, in a new list.
 
         Example: ``[e.role for e in registry.all()]``"""
-        return list(set(self._endpoints.values()))
+        me = threading.get_ident()
+        return [e for e in set(self._endpoints.values()) if e.owner in (None, me)]
 
     def close_all(self):
         """Close every endpoint (what is queued gets the sockets' linger
         time to leave) and forget them all.
 
         Example: ``registry.close_all()``"""
-        for endpoint in set(self._endpoints.values()):
-            endpoint.close()
-            self._recently_closed = True
-        self._endpoints.clear()
-        del self._publishers[:]
+        with self._lock:
+            for endpoint in set(self._endpoints.values()):
+                endpoint.close()
+                self._recently_closed = True
+            self._endpoints.clear()
+            self._senders.clear()
+            del self._publishers[:]
+
+    def abandon(self):
+        """Forget every endpoint without closing it: for a child process
+        just made by ``os.fork()``, whose copies of the parent's sockets
+        belong to the parent.
+
+        Example: ``os.register_at_fork(after_in_child=registry.abandon)``"""
+        self._lock = threading.RLock()
+        self._endpoints = {}
+        self._senders = OrderedDict()
+        self._publishers = []
 
 
 #: This program's endpoints: the one instance the functions below use.
@@ -205,3 +284,4 @@ existing_sender = default.existing_sender
 forget = default.forget
 all = default.all  # (shadows the builtin here only: use registry.all())
 close_all = default.close_all
+abandon = default.abandon

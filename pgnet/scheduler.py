@@ -23,21 +23,35 @@ functions here are its methods:
 Threads: the main thread only (the game's loop).
 """
 
+import os
+import threading
 import time
+import traceback
 
 from . import discovery, registry
-from .errors import NotFoundWarning, warn
+from .errors import NotFoundWarning, SlowFrameWarning, warn
+from .settings import settings
 from .retry import Retry
-from .transport import DEFAULT_WAIT_S, Sender, ready
+from .transport import DEFAULT_WAIT_S, Sender, ready, warn_remote_error
 
 
 class _Postponed:
-    """A send to a name not found yet, tried again by each pump()."""
+    """Sends to one name not found yet, tried again by each pump(); the
+    network is asked again every ``settings.advert_interval_s``, and one
+    warning is given if it is not found in time."""
 
-    def __init__(self, connect, target, action, patient):
-        self.connect, self.target, self.action = connect, target, action
+    def __init__(self, connect, target, patient):
+        self.connect, self.target = connect, target
+        self.actions = []
         self.retry = Retry(0, DEFAULT_WAIT_S)  # each frame, for a few seconds
+        self.query = Retry(settings.advert_interval_s, None)
         self.patient = patient  # keep trying after the deadline (subscriptions)
+
+    def add(self, action):
+        """Keep ``action`` too, unless too many wait (then the oldest goes)."""
+        if len(self.actions) >= MAX_POSTPONED:
+            del self.actions[0]
+        self.actions.append(action)
 
     def attempt(self, now):
         """True once done (sent, or given up with a warning)."""
@@ -45,8 +59,11 @@ class _Postponed:
             return False
         endpoint = self.connect(self.target, 0)
         if endpoint is not None:
-            self.action(endpoint)
+            for action in self.actions:
+                action(endpoint)
             return True
+        if self.query.due(now):
+            discovery.get_beacon().send_query(self.target)
         if self.retry.expired(now):
             if self.patient:
                 warn(NotFoundWarning,
@@ -56,12 +73,29 @@ class _Postponed:
                 self.retry.keep_trying()
                 return False
             warn(NotFoundWarning,
-                "Gave up sending to %r: no program of that name found in %g s. "
-                "Is it running, with the name spelt the same?",
-                self.target, DEFAULT_WAIT_S,
+                "Gave up sending to %r: no program of that name found in %g s "
+                "(%d sends dropped). Is it running, with the name spelt the same?",
+                self.target, DEFAULT_WAIT_S, len(self.actions),
             )
             return True
         return False
+
+
+#: At most this many sends wait for one name to be found; with more, the
+#: oldest are dropped (a game sending every frame to a name not found yet
+#: keeps only the newest).
+MAX_POSTPONED = 100
+
+
+def _caller_outside_pgnet():
+    """``(file, line)`` of the user's code that called into pgnet."""
+    for entry in reversed(traceback.extract_stack()[:-2]):
+        if not entry.filename.startswith(_PGNET_DIR):
+            return entry.filename, entry.lineno
+    return "?", 0
+
+
+_PGNET_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
 class Scheduler:
@@ -80,7 +114,12 @@ class Scheduler:
         #: True in events mode (read it with ``events_mode()``; messaging
         #: reads it directly, once per send).
         self.events = False
-        self._postponed = []  # sends to names not found yet: _Postponed
+        self._postponed = {}  # (connect, name) -> _Postponed: sends to names not found yet
+        self._lock = threading.Lock()  # around _postponed (worker threads send too)
+        #: True while Pygame Zero's game loop runs (set by ``pgnet.pgzero_hooks``):
+        #: then every call is inside a frame, and must not wait.
+        self.in_frames = False
+        self._warned_waits = set()
         self._tickers = []  # called by every pump(): see every_frame()
         self._first = 0  # where pump() starts its round of the sockets
 
@@ -118,17 +157,39 @@ class Scheduler:
         endpoint = connect(target, 0)
         if endpoint is not None:
             action(endpoint)
-        else:
-            # Ask the network now: the answer is there by a later frame.
-            discovery.get_beacon().send_query(target)
-            self._postponed.append(_Postponed(connect, target, action, patient))
+            return
+        with self._lock:
+            waiting = self._postponed.get((connect, target))
+            if waiting is None:
+                # (It asks the network at once: the answer is there by a later frame.)
+                waiting = self._postponed[(connect, target)] = _Postponed(connect, target, patient)
+            waiting.add(action)
 
     def cancel_postponed(self):
         """Drop every send still waiting for its name to be found (done by
         ``close_all``).
 
         Example: ``scheduler.cancel_postponed()``"""
-        del self._postponed[:]
+        with self._lock:
+            self._postponed.clear()
+
+    def frame_wait(self, wait_for_s):
+        """The time a blocking call may wait: ``wait_for_s``, or 0 inside a
+        Pygame Zero frame, where waiting would freeze the game (then it warns
+        ``SlowFrameWarning`` once for each place in the game that does it).
+
+        Example: ``wait = scheduler.frame_wait(5.0)``"""
+        if not wait_for_s or not self.in_frames or threading.current_thread() is not threading.main_thread():
+            return wait_for_s
+        where = _caller_outside_pgnet()
+        if where not in self._warned_waits:
+            self._warned_waits.add(where)
+            warn(SlowFrameWarning,
+                "%s, line %d: a call that waits (%g s) inside a Pygame Zero game would "
+                "freeze it, so pgnet only checks, without waiting. Use the hooks "
+                "(on_network_message...) or a wait of 0 instead.", where[0], where[1], wait_for_s,
+            )
+        return 0
 
     def every_frame(self, ticker):
         """Call ``ticker(now)`` at the start of every ``pump`` (once a
@@ -164,7 +225,10 @@ class Scheduler:
             for ticker in list(self._tickers):
                 ticker(now)
             if self._postponed:
-                self._postponed[:] = [p for p in self._postponed if not p.attempt(now)]
+                with self._lock:
+                    for key, waiting in list(self._postponed.items()):
+                        if waiting.attempt(now):
+                            del self._postponed[key]
         endpoints = self.endpoints.all()
         if tick:
             for endpoint in endpoints:
@@ -180,15 +244,24 @@ class Scheduler:
             room = limit - len(arrivals)
             if room <= 0:
                 break
-            if len(endpoint.inbox) < room and endpoint.socket in ready_sockets:
-                endpoint.receive_all(room - len(endpoint.inbox))
+            if not endpoint.lock.acquire(False):  # another thread is using it
+                continue
+            try:
+                if len(endpoint.inbox) < room and endpoint.socket in ready_sockets:
+                    endpoint.receive_all(room - len(endpoint.inbox))
+            finally:
+                endpoint.lock.release()
             inbox = endpoint.inbox
             if endpoint.handler is not None:
                 while inbox:
                     endpoint.handler(inbox.popleft())
                 continue
             while inbox and len(arrivals) < limit:
-                arrivals.append(inbox.popleft())
+                arrival = inbox.popleft()
+                if arrival.kind == "error":  # the other program could not answer
+                    warn_remote_error(arrival.source, arrival.data)
+                else:
+                    arrivals.append(arrival)
         return arrivals
 
 
@@ -200,5 +273,6 @@ use_events = default.use_events
 events_mode = default.events_mode
 when_found = default.when_found
 cancel_postponed = default.cancel_postponed
+frame_wait = default.frame_wait
 every_frame = default.every_frame
 pump = default.pump

@@ -16,6 +16,13 @@ program starts (handy for a whole classroom):
 | `network` | `PGNET_NETWORK` | which of this computer's networks to use, as a wildcard such as `"192.168.*"`; `None` means all of them |
 | `max_message_bytes` | `PGNET_MAX_MESSAGE` | the largest message sent or accepted (default 16 MiB) |
 | `relay` | `PGNET_RELAY` | a computer running `pgnet relay`, for networks that block broadcasts (such as `"10.0.0.5"`); `None` means no relay |
+| `max_depth` | `PGNET_MAX_DEPTH` | how deeply lists, dicts and tuples may nest in a message (default 100) |
+| `max_items` | `PGNET_MAX_ITEMS` | how many values one message may hold (default 1,000,000): a message never unpacks into more |
+| `inbox_items` | `PGNET_INBOX_ITEMS` | arrivals of one kind waiting to be read on a socket (default 10,000) |
+| `inbox_bytes` | `PGNET_INBOX_BYTES` | bytes of one kind waiting to be read on a socket (default 32 MiB) |
+| `max_senders` | `PGNET_MAX_SENDERS` | sockets kept open for sending, per thread (default 64); the one unused for longest is closed |
+
+docs/safety.md ("Safety and limits") says what each limit protects against.
 
 The timing settings (``advert_interval_s``, ``advert_ttl_s``) rarely need
 changing: a program that stops without saying goodbye disappears from the
@@ -63,6 +70,11 @@ class Settings:
         self.network = os.environ.get("PGNET_NETWORK", "").strip() or None
         self.max_message_bytes = _env_int("PGNET_MAX_MESSAGE", 16 * 1024 * 1024)
         self.relay = os.environ.get("PGNET_RELAY", "").strip() or None
+        self.max_depth = _env_int("PGNET_MAX_DEPTH", 100)
+        self.max_items = _env_int("PGNET_MAX_ITEMS", 1_000_000)
+        self.inbox_items = _env_int("PGNET_INBOX_ITEMS", 10_000)
+        self.inbox_bytes = _env_int("PGNET_INBOX_BYTES", 32 * 1024 * 1024)
+        self.max_senders = _env_int("PGNET_MAX_SENDERS", 64)
         self.advert_interval_s = 0.5
         self.advert_ttl_s = 2.0
         self.events_per_frame = 500

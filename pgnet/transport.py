@@ -38,10 +38,13 @@ import zmq
 
 from . import discovery, wire
 from .endpoint import HWM, Arrival, Endpoint, Inbox, bind, end_context, poll, ready, send_frames, unpack
-from .errors import DroppedMessageWarning, NoReplyWarning, NotSentWarning, log, warn
+from .errors import (
+    DroppedMessageWarning, MessageError, NoReplyWarning, NotSentWarning, RemoteErrorWarning,
+    log, warn, warn_limited,
+)
 
 __all__ = [
-    "DEFAULT_WAIT_S", "MESSAGE", "COMMAND", "WELCOME", "CONFIRM",
+    "DEFAULT_WAIT_S", "MESSAGE", "COMMAND", "ERROR", "WELCOME", "CONFIRM", "MAX_TOPIC_BYTES",
     "Listener", "Sender", "Publisher", "Subscriber",
     # from pgnet.endpoint:
     "Arrival", "Endpoint", "Inbox", "bind", "end_context", "poll", "ready",
@@ -55,6 +58,12 @@ DEFAULT_WAIT_S = 5.0
 #: Example: ``sender.send(COMMAND, commands.encode_command("GO", []))``.
 MESSAGE = b"message"
 COMMAND = b"command"
+#: What a reply carries before its body when the other program could not
+#: answer: the body is a text saying why (see ``Listener.reply_error``).
+ERROR = b"error"
+#: The longest news topic, in bytes (UTF-8): a publisher disconnects a
+#: subscriber that sends a longer subscription.
+MAX_TOPIC_BYTES = 255
 #: What a publisher says to each new subscriber (a topic no user can have).
 WELCOME = b"\x00pgnet-welcome"
 #: The topic a subscriber asks its publisher to confirm, + a token: see
@@ -97,7 +106,7 @@ class Listener(Endpoint):
         try:
             delimiter = frames.index(b"", 1)
         except ValueError:
-            warn(DroppedMessageWarning, "Dropped a malformed message on %s (no envelope).", self.source)
+            self._drop("Dropped a malformed message on %s (no envelope).", self.source)
             return
         envelope, rest = frames[: delimiter + 1], frames[delimiter + 1 :]
         sender = _sender_name(frames[0])
@@ -106,32 +115,54 @@ class Listener(Endpoint):
         elif len(rest) == 2 and rest[0] in (MESSAGE, COMMAND):
             (kind, body), raw = rest, False
         else:
-            warn(DroppedMessageWarning, "Dropped a malformed message on %s (%d parts).", self.source, len(rest))
+            self._drop("Dropped a malformed message on %s (%d parts).", self.source, len(rest))
             return
         what = "a %s from %s" % (kind.decode(), sender)
         ok, data = unpack(body, raw, what, self.source)
         if not ok:
+            if kind == MESSAGE:
+                self.reply_error(envelope, raw, "%s could not read the message (too big, or not a "
+                                 "pgnet message: it warned why)." % self.source)
             return
         if kind == MESSAGE:
-            self.inbox.add(Arrival("message", self.source, sender, data, (self, envelope, raw)))
+            self.inbox.add(Arrival("message", self.source, sender, data, (self, envelope, raw)), len(body))
             return
         command = _as_command(data)
         if command is None:
-            warn(DroppedMessageWarning, "Dropped a malformed command from %s on %s.", sender, self.source)
+            self._drop("Dropped a malformed command from %s on %s.", sender, self.source)
             return
-        self.inbox.add(Arrival("command", self.source, sender, command, None))
+        self.inbox.add(Arrival("command", self.source, sender, command, None), len(body))
+
+    def _drop(self, text, *args):
+        warn_limited((self, "malformed"), DroppedMessageWarning, text, *args)
 
     def reply(self, envelope, raw, reply):
         """Send ``reply`` to the asker whose envelope this is (warn if it
-        has gone). Example: ``listener.reply(envelope, False, "yes")``"""
+        has gone); raise ``MessageError`` if ``reply`` cannot be sent.
+
+        Example: ``listener.reply(envelope, False, "yes")``"""
         if raw and isinstance(reply, (bytes, str)):
             body = reply.encode("utf-8") if isinstance(reply, str) else reply
         else:
             body = wire.encode(reply)
+        self._send_reply(envelope + [body])
+
+    def reply_error(self, envelope, raw, text):
+        """Tell the asker whose envelope this is that its message gets no
+        answer, and why (``text``): it warns with that text at once instead
+        of waiting for its time limit. (A plain ZeroMQ asker, ``raw``, is
+        told nothing: it would take the text for the answer.)
+
+        Example: ``listener.reply_error(envelope, False, "quiz's hook raised ValueError")``"""
+        if not raw:
+            self._send_reply(envelope + [ERROR, wire.encode(text[:2000])])
+
+    def _send_reply(self, frames):
         try:
-            send_frames(self.socket, envelope + [body])
+            send_frames(self.socket, frames)
         except zmq.ZMQError:
-            warn(NotSentWarning, "Could not send the reply on %s: the asker has gone.", self.source)
+            warn_limited((self, "gone"), NotSentWarning,
+                         "Could not send the reply on %s: the asker has gone.", self.source)
 
 
 def _sender_name(identity):
@@ -186,7 +217,7 @@ class Sender(Endpoint):
         try:
             send_frames(self.socket, frames)
         except zmq.Again:
-            warn(NotSentWarning,
+            warn_limited((self, "not sent"), NotSentWarning,
                 "%s is not taking any more messages (%d are queued). Is it "
                 "still running?", self.target, HWM,
             )
@@ -196,20 +227,32 @@ class Sender(Endpoint):
         return number
 
     def accept(self, frames):
-        """Make an Arrival of a reply to one of our requests.
+        """Make an Arrival of a reply to one of our requests (an
+        ``"error"`` Arrival, its data a text, if the other program could
+        not answer or its reply cannot be read).
 
         Example (``receive_all`` does this): ``sender.accept([number, b"", body])``"""
-        if len(frames) != 3 or frames[1] != b"":
-            warn(DroppedMessageWarning, "Dropped a malformed reply from %s.", self.target)
+        if not (len(frames) == 3 or (len(frames) == 4 and frames[2] == ERROR)) or frames[1] != b"":
+            warn_limited((self, "malformed"), DroppedMessageWarning,
+                         "Dropped a malformed reply from %s.", self.target)
             return
-        number, _, body = frames
+        number, body = frames[0], frames[-1]
         request = self.waiting.pop(number, None)
         if request is None:
             log.debug("Dropped a late reply from %s.", self.target)
             return
-        ok, data = unpack(body, request[1], "a reply from %s" % self.target, self.target)
-        if ok:
-            self.inbox.add(Arrival("reply", self.target, self.target, data, number))
+        if len(frames) == 4:
+            ok, text = unpack(body, False, "an error reply from %s" % self.target, self.target)
+            reason = text if ok and isinstance(text, str) else "it could not answer"
+            self.inbox.add(Arrival("error", self.target, self.target, reason, number), len(body))
+            return
+        try:
+            data = decode_reply(body, request[1])
+        except MessageError as error:
+            self.inbox.add(Arrival("error", self.target, self.target,
+                                   "its reply could not be read: %s" % error, number), len(body))
+            return
+        self.inbox.add(Arrival("reply", self.target, self.target, data, number), len(body))
 
     def expire(self, now):
         """Warn about each request whose reply is overdue at ``now``, and
@@ -218,6 +261,23 @@ class Sender(Endpoint):
             if now > deadline:
                 del self.waiting[number]
                 warn(NoReplyWarning, "No reply from %s in time.", self.target)
+
+
+def decode_reply(body, raw):
+    """The value in a reply's ``body`` (bytes as they are if ``raw``);
+    raises ``MessageError`` if it is too big or not a pgnet message.
+
+    Example: ``decode_reply(wire.encode("yes"), False)   # 'yes'``"""
+    wire.check_size(len(body))
+    return body if raw else wire.decode(body)
+
+
+def warn_remote_error(target, reason):
+    """Warn that ``target`` could not answer, saying why (``reason``, from
+    its error reply).
+
+    Example: ``warn_remote_error("quiz", "its on_network_message raised ValueError: bad")``"""
+    warn_limited(("remote error", target), RemoteErrorWarning, "No reply from %s: %s", target, reason)
 
 
 class Publisher(Endpoint):
@@ -230,6 +290,8 @@ class Publisher(Endpoint):
     """
 
     role = "publishing news"
+    # A subscription is a topic (or a confirmation token) after one byte.
+    max_frame = MAX_TOPIC_BYTES + 1
 
     def __init__(self, where, source, retry_bind_s=0):
         super().__init__(zmq.XPUB, where.shown, "subscriptions")
@@ -304,14 +366,15 @@ class Subscriber(Endpoint):
                 self.confirming = None
             return
         if len(frames) != 2:
-            warn(DroppedMessageWarning, "Dropped malformed news from %s.", self.source)
+            warn_limited((self, "malformed"), DroppedMessageWarning, "Dropped malformed news from %s.", self.source)
             return
         topic, body = frames
         try:
             topic = topic.decode("utf-8")
         except UnicodeDecodeError:
-            warn(DroppedMessageWarning, "Dropped news from %s: its topic is not text.", self.source)
+            warn_limited((self, "malformed"), DroppedMessageWarning,
+                         "Dropped news from %s: its topic is not text.", self.source)
             return
         ok, news = unpack(body, self.raw, "news", self.source)
         if ok:
-            self.inbox.add(Arrival("news", self.source, self.source, news, topic))
+            self.inbox.add(Arrival("news", self.source, self.source, news, topic), len(body))

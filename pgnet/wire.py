@@ -48,33 +48,41 @@ def _explain(value, where):
     )
 
 
-def _carries(value):
+def _carries(value, depth=1):
     """True if pgnet can carry ``value``: ``_check`` without working out
     where the trouble is, which only matters when there is some."""
     kind = type(value)
     if kind is dict:
+        if depth > settings.max_depth:
+            return False
         for key, item in value.items():
-            if type(key) not in _KEY_SET or (type(item) not in _PLAIN and not _carries(item)):
+            if type(key) not in _KEY_SET or (type(item) not in _PLAIN and not _carries(item, depth + 1)):
                 return False
         return True
     if kind is list or kind is tuple:
+        if depth > settings.max_depth:
+            return False
         for item in value:
-            if type(item) not in _PLAIN and not _carries(item):
+            if type(item) not in _PLAIN and not _carries(item, depth + 1):
                 return False
         return True
     return kind in _PLAIN
 
 
-def _check(value, where=""):
+def _check(value, where="", depth=1):
     """Raise MessageError naming the first value pgnet cannot carry."""
     kind = type(value)
-    if kind in _SCALARS:
+    if kind in _PLAIN:
         return
-    if kind is int:
-        return
+    if kind in (list, tuple, dict) and depth > settings.max_depth:
+        raise MessageError(
+            "pgnet cannot send values nested more than %d deep%s "
+            "(pgnet.settings.max_depth). Flatten it first."
+            % (settings.max_depth, where and " (at %s)" % where)
+        )
     if kind is list or kind is tuple:
         for index, item in enumerate(value):
-            _check(item, "%s[%d]" % (where, index))
+            _check(item, "%s[%d]" % (where, index), depth + 1)
         return
     if kind is dict:
         for key, item in value.items():
@@ -83,7 +91,7 @@ def _check(value, where=""):
                     "pgnet cannot send a dict with a %s key (%r)%s: dict keys "
                     "must be str or int." % (type(key).__name__, key, where and " in " + where)
                 )
-            _check(item, "%s[%r]" % (where, key))
+            _check(item, "%s[%r]" % (where, key), depth + 1)
         return
     raise _explain(value, where and " (at %s)" % where)
 
@@ -94,6 +102,12 @@ def _pack_special(value):
         return msgpack.ExtType(TUPLE_EXT, _packb(list(value)))
     if type(value) is int:
         length = (value.bit_length() + 8) // 8
+        if length > MAX_BIG_INT_BYTES:
+            raise MessageError(
+                "pgnet cannot send a number of %d bits: the limit is %d bytes "
+                "(numbers of about 2466 digits). Send it as text instead."
+                % (value.bit_length(), MAX_BIG_INT_BYTES)
+            )
         return msgpack.ExtType(BIG_INT_EXT, value.to_bytes(length, "big", signed=True))
     raise _explain(value, "")
 
@@ -104,21 +118,111 @@ def _packb(value):
     )
 
 
-def _unpack_special(code, data):
-    if code == TUPLE_EXT:
-        items = _unpackb(data)
-        if type(items) is not list:
-            raise ValueError("a tuple must hold an array")
-        return tuple(items)
-    if code == BIG_INT_EXT:
-        return int.from_bytes(data, "big", signed=True)
-    raise ValueError("unknown extension type %d" % code)
+class _Tuple:
+    """A tuple's bytes, met while decoding the value around it: decoded
+    afterwards by ``_Decoding.settle``, so that tuples inside tuples never
+    make the decoder call itself (deep nesting would overflow the C stack)."""
+
+    __slots__ = ("data",)
+
+    def __init__(self, data):
+        self.data = data
 
 
-def _unpackb(data):
-    return msgpack.unpackb(
-        data, raw=False, strict_map_key=False, ext_hook=_unpack_special
-    )
+class _Decoding:
+    """One message being decoded, and what it has cost so far.
+
+    msgpack calls ``count`` for each list and dict it builds and
+    ``extension`` for each extension value; both raise ``ValueError`` as
+    soon as the message is over a limit, so a message can never make more
+    than ``settings.max_items`` values (a few tens of bytes each)."""
+
+    __slots__ = ("items", "containers", "tuples", "limit")
+
+    def __init__(self):
+        self.items = self.containers = self.tuples = 0
+        self.limit = settings.max_items
+
+    def count(self, container):
+        self.items += len(container) + 1
+        self.containers += 1
+        if self.items > self.limit:
+            raise ValueError(
+                "more than %d values (pgnet.settings.max_items)" % self.limit
+            )
+        return container
+
+    def extension(self, code, data):
+        if code == TUPLE_EXT:
+            self.tuples += 1
+            return _Tuple(data)
+        if code == BIG_INT_EXT:
+            if len(data) > MAX_BIG_INT_BYTES:
+                raise ValueError("an integer of more than %d bytes" % MAX_BIG_INT_BYTES)
+            return int.from_bytes(data, "big", signed=True)
+        raise ValueError("unknown extension type %d" % code)
+
+    def unpack(self, data):
+        # (msgpack's limit on a string is the length of the data, so a
+        # header cannot claim more than is there; a list or dict is made at
+        # the length its header claims, before ``count`` sees it.)
+        return msgpack.unpackb(
+            data, raw=False, strict_map_key=False, list_hook=self.count,
+            object_hook=self.count, ext_hook=self.extension,
+            max_array_len=self.limit, max_map_len=self.limit,
+        )
+
+    def settle(self, value):
+        """``value`` with its tuples decoded, checked for depth and for
+        values pgnet does not carry; without recursion."""
+        max_depth = settings.max_depth
+        holder = [value]
+        # ("walk", container, depth) looks at a container's values;
+        # ("fix", parent, key, items) puts a decoded tuple in its place,
+        # after its own items are settled (popped later: a stack).
+        todo = [("walk", holder, 0)]
+        while todo:
+            task = todo.pop()
+            if task[0] == "fix":
+                _, parent, key, items = task
+                parent[key] = tuple(items)
+                continue
+            _, container, depth = task
+            if type(container) is dict:
+                for key in container:
+                    if type(key) in _UNSETTLED:
+                        raise ValueError("a dict key that is not text or a number")
+                pairs = container.items()
+            else:
+                pairs = enumerate(container)
+            for key, item in pairs:
+                kind = type(item)
+                if kind in _PLAIN:
+                    continue
+                if depth >= max_depth:
+                    raise ValueError(
+                        "nested more than %d deep (pgnet.settings.max_depth)" % max_depth
+                    )
+                if kind is _Tuple:
+                    items = self.unpack(item.data)
+                    if type(items) is not list:
+                        raise ValueError("a tuple must hold an array")
+                    todo.append(("fix", container, key, items))
+                    todo.append(("walk", items, depth + 1))
+                elif kind is list or kind is dict:
+                    todo.append(("walk", item, depth + 1))
+                else:
+                    raise ValueError("a %s, which pgnet does not carry" % kind.__name__)
+        return holder[0]
+
+
+#: The largest integer pgnet carries, in bytes (8192 bits: numbers of
+#: up to 2466 digits, which Python can still print).
+#:
+#: Example: ``encode(2**8000)`` works; ``encode(2**9000)`` is refused.
+MAX_BIG_INT_BYTES = 1024
+
+_UNSETTLED = frozenset((_Tuple, msgpack.Timestamp))
 
 
 def encode(value):
@@ -168,8 +272,17 @@ def decode(data):
 
         decode(encode((1, "two")))   # -> (1, 'two')
     """
+    decoding = _Decoding()
     try:
-        return _unpackb(data)
+        value = decoding.unpack(data)
+        # Settling costs a look at every value: only when something may
+        # need it (a tuple; nesting as deep as the limit; what may be a
+        # msgpack Timestamp, which msgpack makes without asking).
+        if (decoding.tuples or decoding.containers >= settings.max_depth
+                or b"\xd6\xff" in data or b"\xd7\xff" in data
+                or b"\xc7" in data or b"\xc8" in data or b"\xc9" in data):
+            value = decoding.settle(value)
+        return value
     except Exception as error:  # a peer's bytes may break the decoder any way
         raise MessageError(
             "Received %s that is not a pgnet message (%s)."

@@ -39,6 +39,7 @@ PAGES = [
     "examples/index.html",
     "teachers-guide/index.html",
     "troubleshooting/index.html",
+    "safety/index.html",
     "wire-format/index.html",
     "api/index.html",
     "how-pgnet-is-built/index.html",

@@ -44,6 +44,11 @@ def publish_status():
     pgnet.publish_news(NEWS, "status", robot.status())
 
 
+#: At most this many messages are answered in one round of the loop:
+#: however many arrive, the loop goes round and the watchdog keeps watching.
+MOST_PER_ROUND = 50
+
+
 def take_commands():
     """Wait a moment (1/50 s at most) for commands, then take every one
     that is waiting; the robot acts only on the newest."""
@@ -58,13 +63,14 @@ def take_commands():
 
 def answer_messages():
     """Messages are commands that get a reply: "ok: ..." or "refused: ..."."""
-    message = pgnet.wait_for_message(NAME, wait_for_s=0)
-    while message is not None:
+    for _ in range(MOST_PER_ROUND):
+        message = pgnet.wait_for_message(NAME, wait_for_s=0)
+        if message is None:
+            break
         reply = robot.obey_text(message)
         pgnet.send_reply(NAME, reply)
         if isinstance(reply, str) and reply.startswith("refused"):
             pgnet.publish_news(NEWS, "error", reply)
-        message = pgnet.wait_for_message(NAME, wait_for_s=0)
 
 
 print("Robot %r listening at %s" % (NAME, pgnet.listen(NAME)))

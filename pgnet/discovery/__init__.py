@@ -91,19 +91,35 @@ def local_names():
 
 
 def _install_sigterm_handler():
-    """Say bye when killed politely (SIGTERM), as well as at a normal exit."""
+    """Say bye when killed politely (SIGTERM), as well as at a normal exit.
+
+    Only where no one else (the program, SDL) has a handler already. The
+    handler takes no lock (it may interrupt code holding one): it ends the
+    program as ``sys.exit`` does, so that ``atexit`` runs, and the byes
+    with it."""
     if threading.current_thread() is not threading.main_thread():
         return
     if not hasattr(signal, "SIGTERM") or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
         return
 
     def on_sigterm(signum, frame):
-        if _beacon is not None:
-            _beacon.close()
-        signal.signal(signal.SIGTERM, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGTERM)
+        raise SystemExit(128 + signum)
 
     signal.signal(signal.SIGTERM, on_sigterm)
+
+
+def _after_fork_in_child():
+    """A child made by ``os.fork()`` (or multiprocessing) starts clean: the
+    parent's beacon is the parent's (no bye for its names from here); the
+    child starts its own if it uses discovery."""
+    global _beacon, _beacon_lock
+    if _beacon is not None:
+        _beacon.abandon()
+    _beacon, _beacon_lock = None, threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 # -- the public functions ----------------------------------------------------
@@ -189,6 +205,9 @@ def discover(name, wait_for_s=5.0):
     if address is not None:
         return address
     check_name(name)
+    from ..scheduler import frame_wait  # (the scheduler uses discovery)
+
+    wait_for_s = frame_wait(wait_for_s)
     peer = get_beacon()
     address = peer.wait_for(name, wait_for_s)
     if address is None and wait_for_s > 0:

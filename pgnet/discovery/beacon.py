@@ -57,6 +57,7 @@ class Beacon:
         self._lock = threading.Condition()
         self._sending = threading.RLock()  # keeps a bye after any advert built before it
         self._stopping = threading.Event()
+        self._abandoned = False
         self._socket = self._open_socket()
         self._relay, self._relay_socket = _open_relay_socket()
         self._thread = threading.Thread(
@@ -390,6 +391,14 @@ class Beacon:
         """
         return self._stopping.is_set()
 
+    def abandon(self):
+        """Forget this beacon without a bye: for a child process just made
+        by ``os.fork()``, where the beacon (and its names) are the parent's.
+
+        Example: ``peer.abandon()``"""
+        self._abandoned = True
+        self._stopping.set()
+
     def close(self):
         """Say bye for every advertised name, then stop.
 
@@ -397,7 +406,7 @@ class Beacon:
 
             peer.close()
         """
-        if self._stopping.is_set():
+        if self._abandoned or self._stopping.is_set():
             return
         for name in list(self.local):
             self.unadvertise(name)

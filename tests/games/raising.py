@@ -1,5 +1,7 @@
 """Test game (Pygame Zero): hooks that raise. The command BOOM and the
-message "boom" raise; other messages are answered with
+message "boom" raise; the message "unsendable" is answered with a set,
+which pgnet cannot send; "wait" waits for a command inside the hook; other
+messages are answered with
 ["ok", message, frames so far]. Quits on the command QUIT, printing how many
 frames it ran (or after $GAME_TIMEOUT s: TIMEOUT)."""
 
@@ -31,6 +33,10 @@ def on_network_message(message):
     print("MESSAGE %r" % message)
     if message == "boom":
         raise ValueError("this message is bad")
+    if message == "unsendable":
+        return {1, 2}
+    if message == "wait":  # a call that waits, inside a frame
+        return ["waited", pgnet.wait_for_command(NAME, wait_for_s=5)]
     return ["ok", message, frames]
 
 
