@@ -7,6 +7,8 @@ import warnings
 
 import pytest
 
+import pgnet
+
 from pgnet import commands, discovery, pygame_events, transport
 from pgnet.errors import NotSentWarning, PgnetError
 from pgnet.twoplayer import hooks, lobby, players, sync
@@ -41,6 +43,10 @@ class FakeLink:
     def __init__(self):
         self.sent = []
         self.reconnected = []
+        self.known = set()  # addresses it already has a connection to
+
+    def knows(self, address):
+        return address in self.known
 
     def send(self, address, word, *params):
         self.sent.append((address, word) + params)
@@ -256,10 +262,18 @@ def test_heartbeats_echoes_and_the_ping():
     assert link.sent[-1] == (session.address, "ECHO", session.token, 7, 99.9)
     sessions.on_echo(100.04, session.token, 1, 100.0)
     assert sessions.ping_ms == pytest.approx(40.0)
-    # A stranger's heartbeat gets a goodbye, but not every time.
+    # A stranger's heartbeat gets nothing: no goodbye, no connection.
     for now in (100.0, 100.5, 101.2):
         sessions.on_heartbeat(now, "stranger", CY, "127.0.0.1:50009", 1, now, 0)
-    assert [s[1:3] for s in link.sent if s[2] == "stranger"] == [("BYE", "stranger")] * 2
+    assert [s for s in link.sent if s[2] == "stranger"] == []
+    # A game we talked to before gets a goodbye, but not every time.
+    link.known.add("127.0.0.1:50009")
+    for now in (102.0, 102.5, 103.2):
+        sessions.on_heartbeat(now, "old token", CY, "127.0.0.1:50009", 1, now, 0)
+    assert [s[1:3] for s in link.sent if s[2] == "old token"] == [("BYE", "old token")] * 2
+    # A heartbeat naming a host (to be looked up in the frame) is ignored.
+    with pytest.raises(pgnet.AddressError):
+        sessions.on_heartbeat(104.0, "x", CY, "some.host:50009", 1, 104.0, 0)
 
 
 def test_reliable_payloads_are_delivered_in_order_once_and_acknowledged():

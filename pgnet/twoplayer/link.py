@@ -132,6 +132,17 @@ class Link:
         if sender is not None and sender.send(transport.COMMAND, body) is not None:
             self.bytes_sent += len(body)
 
+    def knows(self, address):
+        """True if this game already has a connection to ``address`` (it
+        talked to that game before); sending to a stranger opens one.
+
+        Example:
+
+            if link.knows(address):
+                link.send(address, "BYE", token, my_id)
+        """
+        return registry.existing_sender(address) is not None
+
     def reconnect(self, address):
         """Close the connection to ``address``: the next send opens a fresh
         one. What is queued on it gets a moment to go, then is dropped.

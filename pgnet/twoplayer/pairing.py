@@ -215,7 +215,9 @@ class Pairing:
         address = None
         if isinstance(lobby_name, str):
             address = self.lobby.address_of(lobby_name)
-        address = address or addresses.for_connecting(their_address)
+        # A peer's claim: only an IP address is taken (no name to look up in
+        # the frame); anything else raises AddressError, and is ignored.
+        address = address or addresses.for_connecting(their_address, resolve=False)
         if game_name != self.lobby.game_name or room != self.lobby.room:
             self.link.send(address, "REJECT", self.me.id, "another game")
             return

@@ -304,10 +304,13 @@ class Sessions:
         """
         session = self.session_for(token, now)
         if session is None:
-            # A stranger thinks it is playing with us: tell it, now and then.
-            if now - self._bye_sent.get(token, -10.0) > 1.0 and len(self._bye_sent) < 1000:
+            # A player we talked to thinks it is still playing with us: tell
+            # it, now and then. A stranger gets nothing (not even a socket).
+            address = addresses.for_connecting(their_address, resolve=False)
+            if (self.link.knows(address) and len(self._bye_sent) < 1000
+                    and now - self._bye_sent.get(token, -10.0) > 1.0):
                 self._bye_sent[token] = now
-                self.link.send(addresses.for_connecting(their_address), "BYE", token, self.me.id)
+                self.link.send(address, "BYE", token, self.me.id)
             return
         self.link.send(session.address, "ECHO", token, seq, stamp)
         session.channel.acknowledged(ack)
