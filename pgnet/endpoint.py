@@ -25,6 +25,11 @@ from .settings import settings
 #: How many messages ZeroMQ queues for one connection (each way) before it
 #: refuses more: what a slow or stopped peer can make this program hold.
 HWM = 100_000
+#: How many messages a socket takes in from one connection before the
+#: sender's own queue holds the rest: what a flood can pile up in this
+#: program's memory while it is not reading (a sender's backlog stays in
+#: the sender, which is where it belongs, and nothing is lost).
+RECEIVE_HWM = 1000
 _LINGER_MS = 500
 #: A received frame of up to twice ``settings.max_message_bytes`` (and
 #: this much more) is read, then dropped with a warning if over the limit;
@@ -318,7 +323,7 @@ class Endpoint:
         self.socket = open_socket(kind)
         self.socket.setsockopt(zmq.LINGER, _LINGER_MS)
         self.socket.setsockopt(zmq.SNDHWM, HWM)
-        self.socket.setsockopt(zmq.RCVHWM, HWM)
+        self.socket.setsockopt(zmq.RCVHWM, RECEIVE_HWM)
         self.socket.setsockopt(zmq.MAXMSGSIZE, self.max_frame or 2 * settings.max_message_bytes + FRAME_SLACK)
 
     def close(self, linger_ms=_LINGER_MS):

@@ -205,9 +205,6 @@ __import__("time").sleep(60)
         alive(publisher)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "ZeroMQ still queues up to 100,000 messages a connection (endpoint.HWM): lower, the "
-    "robot's 20,000 piled-up commands (test_projects) would be refused"))
 def test_a_flood_while_the_program_is_not_reading_stays_bounded():
     listener, address = start(LISTENER, 4)
     pid = listener.process.pid
