@@ -185,3 +185,19 @@ def test_latency_from_oscsend_to_the_hook(player):
                  values[-1] * 1000, len(values)))
         assert 0 < statistics.median(values) < 0.2
     quit_game(player)
+
+
+def test_a_misspelt_osc_hook_gets_pygame_zeros_spelling_warning():
+    with game("osc_misspelt.py", {}) as misspelt:
+        misspelt.expect(r"^Warning: found function named on_osc_mesage: did you mean on_osc_message\?$")
+        misspelt.expect(r"^RAN$")
+        assert misspelt.wait() == 0, misspelt.stderr_text()
+
+
+def test_a_plain_pygame_loop_gets_osc_messages_as_events():
+    with game("osc_pygame.py", {}) as program:
+        port = int(program.expect(r"^LISTENING [\d.]+:(\d+)$", timeout=20).group(1))
+        oscsend(port, "/fader/1", "f", 0.75)
+        program.expect(r"^EVENT /fader/1 \[0\.75\] 127\.0\.0\.1:\d+$")
+        oscsend(port, "/quit")
+        assert program.wait() == 0, program.stderr_text()
