@@ -9,8 +9,10 @@ standing in for the phone app and for Sonic Pi:
 import os
 import socket
 import subprocess
+import time
 
 import liblo
+from game_support import code_blocks
 from support import Program, unique
 
 pytestmark = liblo.needed
@@ -64,3 +66,22 @@ def test_bounce_plays_notes_in_sonic_pi_and_pulses_to_its_beat():
         oscsend(game_port, "/beat", "i", 7)
         game.expect(r"^beat 7$")
         assert "Traceback" not in game.stderr_text()
+
+
+def test_the_games_and_programs_in_the_docs_work(tmp_path):
+    """docs/osc.md's first game and its plain program, run as they are
+    (on a free port instead of 9000)."""
+    blocks, _ = code_blocks("osc.md")
+    first_game = next(b for b in blocks if "def on_osc_message(address, args, sender)" in b)
+    plain = next(b for b in blocks if "wait_for_osc(wait_for_s=60)" in b)
+    for number, code in enumerate((first_game, plain)):
+        port = free_udp_port()
+        path = tmp_path / ("example%d.py" % number)  # (pgzrun runs files only)
+        path.write_text(code.replace("9000", str(port)))
+        with Program([str(path)]) as program:
+            sent = 0
+            while not program.lines and sent < 100:  # until it listens
+                oscsend(port, "/pad/1", "ff", 0.5, 0.25)
+                sent += 1
+                time.sleep(0.1)
+            program.expect(r"^/pad/1 \[0\.5, 0\.25\]$")
