@@ -194,3 +194,4 @@ def test_close_frees_the_port_and_the_name():
     wait_until(lambda: pgnet.discover(pgnet.osc.service_name(name), wait_for_s=0) is None,
                message="the name to go")
     assert pgnet.osc.listen(address) == address  # the port is free again
+

@@ -290,7 +290,7 @@ class Hub:
                 continue
             if self.scheduled:
                 remaining = min(remaining, max(0.0, self.scheduled[0][0] - time.time()))
-            select.select(self.receivers, [], [], remaining)
+            select.select([s for r in self.receivers for s in r.sockets], [], [], remaining)
 
     # -- sending -------------------------------------------------------------------
 
