@@ -10,6 +10,7 @@ end: liblo's oscsend and oscdump (Debian's liblo-tools) and liblo itself.
 * how long a message takes from oscsend to the hook (run with -s to see).
 """
 
+import ast
 import math
 import random
 import re
@@ -145,7 +146,7 @@ def test_a_flood_of_good_and_bad_packets_keeps_the_frame_rate(player):
     while not any(text.startswith("STATS") for text in player.lines) and time.monotonic() < deadline:
         oscsend(player.port, "/stats")  # (the first may be dropped in the flood)
         time.sleep(0.1)
-    stats = eval(line(player, r"^STATS (.*)$").group(1))
+    stats = ast.literal_eval(line(player, r"^STATS (.*)$").group(1))
     print("\nOSC flood of 20000 packets (1 in 10 garbled, 1 in 10 bad): %d frames, slowest %.1f ms "
           "(median %.1f), pgnet's slowest frame %.1f ms CPU; %s"
           % (stats["frames"], stats["max_frame"] * 1000, stats["median_frame"] * 1000,

@@ -22,6 +22,8 @@ from ..errors import AddressError, MessageError, PgnetError, PgnetWarning, Servi
 from . import hub as osc_hub
 from . import packets
 
+#: Exit statuses, as the rest of the pgnet command: it worked, it failed, a
+#: mistake in the command line, stopped with Ctrl-C.
 OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
 
 _EXAMPLES = """\
