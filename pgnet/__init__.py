@@ -106,6 +106,8 @@ def __getattr__(name):
         from . import twoplayer
 
         return getattr(twoplayer, name)
+    if name == "osc":  # Open Sound Control: pgnet.osc.listen(9000), docs/osc.md
+        return importlib.import_module(".osc", __name__)
     if name in _RENAMED:
         value, instead = _RENAMED[name]
         import warnings
@@ -119,7 +121,7 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | _GAME_NAMES | _TWO_PLAYER_NAMES)
+    return sorted(set(globals()) | _GAME_NAMES | _TWO_PLAYER_NAMES | {"osc"})
 
 
 _install_when_pgzero_runs()

@@ -108,7 +108,7 @@ def pair_env():
 
 
 
-DOCS = ["first-networked-game.md", "events.md", "pygame.md"]
+DOCS = ["first-networked-game.md", "events.md", "pygame.md", "osc.md"]
 
 
 def code_blocks(doc):

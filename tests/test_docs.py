@@ -36,6 +36,7 @@ PAGES = [
     "pygame/index.html",
     "two-player/index.html",
     "projects/index.html",
+    "osc/index.html",
     "examples/index.html",
     "teachers-guide/index.html",
     "troubleshooting/index.html",
@@ -50,6 +51,7 @@ PAGES = [
     "reference/joystick/index.html",
     "reference/settings/index.html",
     "reference/relay/index.html",
+    "reference/osc/index.html",
 ]
 
 # Headings mkdocstrings makes from the docstrings: proof that the reference
@@ -71,6 +73,7 @@ GENERATED = {
         "pgnet.addresses.is_address",
     ],
     "reference/relay/index.html": ["pgnet.relay.Relay"],
+    "reference/osc/index.html": ["pgnet.osc.listen", "pgnet.osc.send_bundle", "pgnet.osc.on"],
 }
 
 
