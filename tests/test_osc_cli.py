@@ -1,4 +1,4 @@
-"""``pgnet osc listen`` and ``pgnet osc send`` (run as ``python -m pgnet.osc``),
+"""``pgnet osc listen`` and ``pgnet osc send`` (run as ``python -m pgnet osc``),
 with liblo's oscsend and oscdump on the other end; one line and the right
 exit status when something is wrong."""
 
@@ -15,7 +15,7 @@ from support import Program, ROOT, unique
 
 
 def osc_command(*args, timeout=30):
-    return subprocess.run([sys.executable, "-m", "pgnet.osc"] + list(args), capture_output=True,
+    return subprocess.run([sys.executable, "-m", "pgnet", "osc"] + list(args), capture_output=True,
                           text=True, timeout=timeout, cwd=ROOT)
 
 
@@ -44,7 +44,7 @@ def test_help_shows_examples():
 @liblo.needed
 def test_listen_prints_what_oscsend_sends_and_send_reaches_the_listener():
     name = unique("drums")
-    with Program(["-m", "pgnet.osc", "listen", "127.0.0.1", "--name", name, "--count", "2"]) as listener:
+    with Program(["-m", "pgnet", "osc", "listen", "127.0.0.1", "--name", name, "--count", "2"]) as listener:
         port = listener.expect(r"^Listening for OSC at 127\.0\.0\.1:(\d+) as '%s'" % name).group(1)
         subprocess.run(["oscsend", "127.0.0.1", port, "/pad/1", "ifs", "3", "0.5", "hi"], check=True)
         listener.expect(r"^\d\d:\d\d:\d\d  /pad/1 3 0\.5 'hi'  from 127\.0\.0\.1:\d+$")

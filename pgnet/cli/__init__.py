@@ -29,6 +29,7 @@ import textwrap
 import threading
 
 from .. import __version__, discovery, messaging
+from ..osc import cli as osc_cli
 from ..errors import AddressError, PgnetError, ServiceNameError
 from ..settings import settings
 from ..transport import DEFAULT_WAIT_S
@@ -52,6 +53,7 @@ examples:
   pgnet send quiz "What is 6 x 7?" send a message and print the reply
   pgnet command robot FORWARD 0.5  send the command FORWARD with 0.5
   pgnet doctor                     check this computer's network for pgnet
+  pgnet osc listen 9000            see the OSC that arrives (Sonic Pi, phones)
 
 'pgnet COMMAND --help' says more about each command."""
 
@@ -208,6 +210,7 @@ def _parser():
         "PGNET_RELAY=10.0.0.5 python3 game.py   # then, on every other computer",
     )
     sub.set_defaults(run=cmd_relay, chatty=True)
+    osc_cli.add_parser(commands)
     return parser
 
 

@@ -62,7 +62,7 @@ def add_parser(subcommands):
         epilog="examples:\n  pgnet osc listen 9000\n  pgnet osc listen 9000 --count 1",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    listen.add_argument("port", metavar="PORT", help="the UDP port to listen on (or ip:port; or an ip alone: any free port)")
+    listen.add_argument("listen_on", metavar="PORT", help="the UDP port to listen on (or ip:port; or an ip alone: any free port)")
     listen.add_argument("--name", help="advertise the port to pgnet programs under this name")
     listen.add_argument("--announce", action="store_true",
                         help="announce the port to phone apps over DNS-SD (needs pgnet[osc])")
@@ -151,7 +151,7 @@ def _show_warnings(caught):
 
 def _listen(args, caught):
     hub = osc_hub.default
-    receiver = hub.listen(args.port, args.name, args.announce)
+    receiver = hub.listen(args.listen_on, args.name, args.announce)
     print("Listening for OSC at %s%s (press Ctrl-C to stop)." % (
         receiver.address, " as %r" % args.name if args.name else ""), flush=True)
     shown = 0

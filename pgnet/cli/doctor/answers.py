@@ -14,6 +14,7 @@ import ipaddress
 import socket
 import threading
 
+from ...osc import NAME_SUFFIX as OSC_NAME_SUFFIX
 from ...settings import settings
 from ..finding import is_this_computer, try_connection
 
@@ -95,6 +96,8 @@ def on_my_networks(remote, usable, limit=8):
                for n in usable if not n.ip.startswith("127.")]
     chosen = []
     for answer in remote[:limit]:
+        if answer.name.endswith(OSC_NAME_SUFFIX):
+            continue  # an OSC port: UDP, so a TCP connection says nothing
         try:
             ip = ipaddress.IPv4Address(answer.address.rpartition(":")[0])
         except ValueError:
