@@ -269,6 +269,39 @@ def poll(endpoint, timeout_ms):
         publisher.receive_all()
 
 
+def wait_any(endpoints, wait_for_s, matches=None):
+    """The first inbox item (that ``matches``) of any of ``endpoints``,
+    waiting up to ``wait_for_s`` seconds; or None. (For one endpoint it is
+    that endpoint's ``wait``.)
+
+    Example:
+
+        arrival = wait_any([news_from_alice, news_from_bob], 5.0)
+    """
+    if len(endpoints) == 1:
+        return endpoints[0].wait(wait_for_s, matches)
+    deadline = time.monotonic() + wait_for_s
+    publishers = {p for e in endpoints for p in e.publishers} - set(endpoints)
+    while True:
+        for endpoint in endpoints:
+            item = endpoint.inbox.take(matches)
+            if item is None:
+                endpoint.receive_all()
+                item = endpoint.inbox.take(matches)
+            if item is not None:
+                return item
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        poller = zmq.Poller()
+        for endpoint in list(endpoints) + list(publishers):
+            poller.register(endpoint.socket, zmq.POLLIN)
+        # Slices keep Ctrl-C prompt, as in Endpoint.wait.
+        poller.poll(int(min(remaining, 0.2) * 1000) + 1)
+        for publisher in publishers:
+            publisher.receive_all()
+
+
 def _too_big(size, what, source):
     if size > settings.max_message_bytes:
         warn(DroppedMessageWarning,

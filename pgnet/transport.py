@@ -37,19 +37,27 @@ import time
 import zmq
 
 from . import discovery, replay, wire
-from .endpoint import HWM, Arrival, Endpoint, Inbox, bind, end_context, poll, ready, send_frames, unpack
+from .endpoint import (  # noqa: F401 (offered here too: see the module's notes)
+    HWM, Arrival, Endpoint, Inbox, bind, end_context, poll, ready, send_frames, unpack, wait_any,
+)
 from .errors import DroppedMessageWarning, NoReplyWarning, NotSentWarning, log, warn
 
 __all__ = [
-    "DEFAULT_WAIT_S", "MESSAGE", "COMMAND", "WELCOME", "CONFIRM",
+    "DEFAULT_WAIT_S", "FOREVER", "MESSAGE", "COMMAND", "WELCOME", "CONFIRM",
     "Listener", "Sender", "Publisher", "Subscriber",
     # from pgnet.endpoint:
-    "Arrival", "Endpoint", "Inbox", "bind", "end_context", "poll", "ready",
+    "Arrival", "Endpoint", "Inbox", "bind", "end_context", "poll", "ready", "wait_any",
 ]
 
 #: How long pgnet waits when not told, in seconds: for a reply, for a name
 #: to be found. Example: ``Sender.send(MESSAGE, body, wait_for_s=DEFAULT_WAIT_S)``.
 DEFAULT_WAIT_S = 5.0
+
+#: Wait with no time limit: give it wherever pgnet asks how long to wait.
+#: (It is infinity, ``float("inf")``, so ``math.inf`` works too.)
+#:
+#: Example: ``pgnet.wait_for_message("robot", wait_for_s=pgnet.FOREVER)``.
+FOREVER = float("inf")
 
 #: The frame kinds: what a message or a command carries before its body.
 #: Example: ``sender.send(COMMAND, commands.encode_command("GO", []))``.
