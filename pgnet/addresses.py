@@ -193,7 +193,10 @@ def for_listening(address=None):
     if host != "*":
         check_ip(host, address)
     if port is None:
-        port = netif.free_port("" if host == "*" else host)
+        try:
+            port = netif.free_port("" if host == "*" else host)
+        except OSError:  # another computer's address: to advertise, not to listen on
+            port = netif.free_port()
     shown_ip = netif.best_ip() if host == "*" else host
     return ListenAddress(host, port, "%s:%d" % (shown_ip, port))
 

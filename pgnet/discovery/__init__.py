@@ -134,8 +134,7 @@ def advertise(name, address=None, unique=False):
     peer = get_beacon()
     mine = peer.local_address(name)
     if mine and address is None:
-        port, host = mine
-        return "%s:%d" % (host or netif.best_ip(), port)
+        return _shown(*mine)
     if unique and not mine:
         peer.settle()
         holder = peer.lookup(name)
@@ -149,6 +148,11 @@ def advertise(name, address=None, unique=False):
     host = None if where.host == "*" else where.host
     peer.advertise(name, where.port, host)
     return where.shown
+
+
+def _shown(port, host):
+    """The address this program shows for a name it advertises."""
+    return "%s:%d" % (host or netif.best_ip(), port)
 
 
 def listen_address(name):
@@ -246,7 +250,8 @@ def known_address(name):
 
 
 def discover_all():
-    """Every service on the network: a list of ``(name, address)`` pairs.
+    """Every service on the network, this program's own included: a list
+    of ``(name, address)`` pairs, sorted.
 
     Example:
 
@@ -255,7 +260,13 @@ def discover_all():
     """
     peer = get_beacon()
     peer.settle()
-    return [(s.name, s.address) for s in peer.services()]
+    found = {s.name: s.address for s in peer.services()}
+    for name in peer.local_names():
+        # Listed at once, before its own advert has come back round.
+        where = peer.local_address(name)
+        if name not in found and where is not None:
+            found[name] = _shown(*where)
+    return sorted(found.items())
 
 
 def discover_group(group, separator="/", exclude=()):
