@@ -38,6 +38,7 @@ PAGES = [
     "projects/index.html",
     "examples/index.html",
     "teachers-guide/index.html",
+    "networkzero/index.html",
     "troubleshooting/index.html",
     "wire-format/index.html",
     "api/index.html",

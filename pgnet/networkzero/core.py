@@ -10,7 +10,6 @@ Example:
 """
 
 import base64
-import contextlib
 import json
 import shlex
 import time
@@ -152,24 +151,35 @@ def _parts(address):
     return host, port
 
 
-@contextlib.contextmanager
-def address_errors(address):
-    """Raise pgnet's address errors, inside, as networkzero's:
-    ``NoAddressFoundError`` for a wildcard, else ``InvalidAddressError``.
+class networkzero_errors:
+    """A ``with`` block in which pgnet's address errors become
+    networkzero's (``NoAddressFoundError`` for a wildcard, else
+    ``InvalidAddressError``) and Ctrl+C becomes ``SocketInterruptedError``,
+    as networkzero raised them.
 
     Example:
 
-        with address_errors(address):
+        with networkzero_errors(address):
             pgnet.send_command(address, "GO")
     """
-    try:
-        yield
-    except AddressError:
-        raise
-    except errors.AddressError as error:
-        if isinstance(address, str) and "*" in address:
-            raise NoAddressFoundError(str(error)) from None
-        raise InvalidAddressError(address, reason=str(error)) from None
+
+    def __init__(self, address=None):
+        self.address = address
+        self.started = time.monotonic()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, error, traceback):
+        if kind is None or isinstance(error, (AddressError, SocketInterruptedError)):
+            return False
+        if issubclass(kind, errors.AddressError):
+            if isinstance(self.address, str) and "*" in self.address:
+                raise NoAddressFoundError(str(error)) from None
+            raise InvalidAddressError(self.address, reason=str(error)) from None
+        if issubclass(kind, KeyboardInterrupt):
+            raise SocketInterruptedError(round(time.monotonic() - self.started, 3)) from None
+        return False
 
 
 def for_pgnet(address):
@@ -180,6 +190,8 @@ def for_pgnet(address):
     Example: ``for_pgnet(0)`` is None; ``for_pgnet("10.0.0.5:0")`` is "10.0.0.5"."""
     if address is None or address == "":
         return None
+    if type(address) is str and address.rpartition(":")[2].isdigit() and not address.endswith(":0"):
+        return address  # "ip:port" (or "host:port"): as it is
     if isinstance(address, (int, str)) and not isinstance(address, bool) and addresses.is_address(address):
         host, port = _parts(address)
         return ":".join(part for part in (host, port) if part) or None
@@ -205,7 +217,7 @@ def address(address=None):
     """
     host, port = _parts(address)
     wanted = ":".join(part for part in (host, port) if part) or None
-    with address_errors(host or str(address)):
+    with networkzero_errors(host or str(address)):
         return addresses.my_address(wanted)
 
 
@@ -260,21 +272,3 @@ def json_shapes(value):
     if kind is dict:
         return {key if type(key) is str else json.dumps(key): json_shapes(item) for key, item in value.items()}
     return value
-
-
-@contextlib.contextmanager
-def interruptible():
-    """Turn Ctrl+C inside into ``SocketInterruptedError``, as networkzero did.
-
-    Example:
-
-        with interruptible():
-            message = pgnet.wait_for_message(address, pgnet.FOREVER)
-    """
-    started = time.monotonic()
-    try:
-        yield
-    except KeyboardInterrupt as interrupt:
-        if isinstance(interrupt, SocketInterruptedError):
-            raise
-        raise SocketInterruptedError(round(time.monotonic() - started, 3)) from None

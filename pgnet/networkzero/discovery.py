@@ -13,7 +13,7 @@ Example:
 
 from .. import discovery, errors
 from . import config
-from .core import address_errors, for_pgnet, interruptible
+from .core import for_pgnet, networkzero_errors
 
 
 def advertise(name, address=None, fail_if_exists=False, ttl_s=config.ADVERT_TTL_S):
@@ -35,7 +35,7 @@ def advertise(name, address=None, fail_if_exists=False, ttl_s=config.ADVERT_TTL_
         errors.warn(errors.NameClashWarning,
                     "This program already advertises the name %r: not advertising it again.", name)
         return None
-    with address_errors(address):
+    with networkzero_errors(address):
         return discovery.advertise(name, for_pgnet(address), unique=fail_if_exists)
 
 
@@ -50,7 +50,7 @@ def discover(name, wait_for_s=60):
         if hub is None:
             print("No chat hub yet")
     """
-    with interruptible():
+    with networkzero_errors():
         return discovery.find(name, wait_for_s)
 
 

@@ -19,7 +19,7 @@ Example:
 
 from .. import messaging, wire
 from . import config
-from .core import InvalidAddressError, SocketTimedOutError, address_errors, for_pgnet, interruptible, json_shapes
+from .core import InvalidAddressError, SocketTimedOutError, for_pgnet, json_shapes, networkzero_errors
 
 #: What a message or reply is when none is given.
 #:
@@ -40,7 +40,7 @@ def send_message_to(address, message=EMPTY, wait_for_reply_s=config.FOREVER):
     """
     if isinstance(address, list):
         raise InvalidAddressError(address, reason="a message goes to one address, not several.")
-    with address_errors(address), interruptible():
+    with networkzero_errors(address):
         _, arrival = messaging.request(
             for_pgnet(address), wire.encode(json_shapes(message)), False, wait_for_reply_s
         )
@@ -58,7 +58,7 @@ def wait_for_message_from(address, wait_for_s=config.FOREVER, autoreply=False):
 
         command = nw0.wait_for_message_from(address, autoreply=True)
     """
-    with address_errors(address), interruptible():
+    with networkzero_errors(address):
         arrival = messaging.next_message(for_pgnet(address), wait_for_s)
     if arrival is None:
         return None
@@ -75,7 +75,7 @@ def send_reply_to(address, reply=EMPTY):
         message = nw0.wait_for_message_from(address)
         nw0.send_reply_to(address, message[::-1])
     """
-    with address_errors(address):
+    with networkzero_errors(address):
         messaging.send_reply(for_pgnet(address), json_shapes(reply))
 
 
@@ -87,7 +87,7 @@ def send_news_to(address, topic, data=None):
 
         nw0.send_news_to(address, "temperature", 21.5)
     """
-    with address_errors(address):
+    with networkzero_errors(address):
         messaging.publish_news(for_pgnet(address), topic, json_shapes(data))
 
 
@@ -103,7 +103,7 @@ def wait_for_news_from(address, prefix=config.EVERYTHING, wait_for_s=config.FORE
     """
     sources = address if isinstance(address, list) else [address]
     prefixes = [prefix] if isinstance(prefix, str) else list(prefix)
-    with address_errors(address), interruptible():
+    with networkzero_errors(address):
         arrival = messaging.next_news([for_pgnet(a) for a in sources], prefixes, wait_for_s)
     if arrival is None:
         return None, None
