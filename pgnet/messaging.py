@@ -320,8 +320,10 @@ def subscribe(address, topic="", wait_for_s=None, raw=False):
         topic, reading = pgnet.wait_for_news("weather", "temperature")
     """
     topic = _topic(topic)
+    started = time.monotonic()
 
     def start(subscriber):
+        subscriber.waited_since(started)
         subscriber.raw = raw
         subscriber.add_topic(topic)
         return subscriber
@@ -388,10 +390,12 @@ def next_news(sources, topics, wait_s, raw=False):
         if arrival is not None:
             print(arrival.source, arrival.data)
     """
+    started = time.monotonic()
     subscribers = []
     for source in sources:
         subscriber = registry.connected_subscriber(source, wait_s)
         if subscriber is not None:
+            subscriber.waited_since(started)
             subscriber.raw = raw
             for topic in topics:
                 subscriber.add_topic(topic)

@@ -343,6 +343,15 @@ class Subscriber(Endpoint):
                 # the request, starting with \xff, comes last.)
                 self.socket.setsockopt(zmq.SUBSCRIBE, self.catch_up.request)
 
+    def waited_since(self, when):
+        """Note that the program has been waiting for this news since
+        ``when`` (``time.monotonic()``), perhaps before the subscriber was
+        made (while the publisher's name was being looked for): what was
+        published since then is news it was waiting for.
+
+        Example: ``subscriber.waited_since(call_started)``"""
+        self.catch_up.since = min(self.catch_up.since, when)
+
     def receive_all(self, limit=None):
         """Move what has arrived into the inbox, without waiting; return
         how many messages came.

@@ -250,15 +250,19 @@ def test_a_plain_zeromq_sub_still_gets_news():
 
 
 def old_pgnet(tmp_path):
-    """pgnet as it was before news from the first item (for the programs
-    of the previous release), or skip."""
+    """A function that makes a program's code use pgnet as it was before
+    news from the first item (the previous release), or skip."""
     if shutil.which("git") is None:
         pytest.skip("git is needed to take the previous release's pgnet")
     archive = subprocess.run(["git", "-C", ROOT, "archive", "2e2a554", "pgnet"], capture_output=True)
     if archive.returncode != 0:
         pytest.skip("the previous release's commit is not in this clone")
     subprocess.run(["tar", "-x", "-C", str(tmp_path)], input=archive.stdout, check=True)
-    return {"PYTHONPATH": str(tmp_path)}
+
+    def old(code):
+        return "import sys; sys.path.insert(0, %r)\n" % str(tmp_path) + code.replace(
+            "import pgnet\n", "import pgnet\nassert not hasattr(pgnet, 'FOREVER'), pgnet.__file__\n", 1)
+    return old
 
 
 def test_programs_of_the_previous_release_still_get_news_and_give_it(tmp_path):
@@ -268,7 +272,7 @@ def test_programs_of_the_previous_release_still_get_news_and_give_it(tmp_path):
     news, control = unique("news"), unique("control")
     publisher, address = start(PUBLISHER, news, control, ITEMS)
     with publisher:
-        old_one = Program(["-W", "error::UserWarning", "-c", SUBSCRIBER, address, str(ITEMS)], env=old)
+        old_one = Program(["-W", "error::UserWarning", "-c", old(SUBSCRIBER), address, str(ITEMS)])
         new_one = run(SUBSCRIBER, address, ITEMS)
         with old_one, new_one:
             old_one.expect("WAITING")
@@ -280,8 +284,7 @@ def test_programs_of_the_previous_release_still_get_news_and_give_it(tmp_path):
             assert old_one.wait() == 0, old_one.stderr_text()
     # A new subscriber of an old publisher: news as before, with no warning.
     news, control = unique("news"), unique("control")
-    old_publisher = Program(["-c", PUBLISHER, news, control, str(ITEMS)], env=old)
-    with old_publisher:
+    with Program(["-c", old(PUBLISHER), news, control, str(ITEMS)]) as old_publisher:
         address = old_publisher.expect(r"READY (\S+)").group(1)
         with Program(["-W", "error::UserWarning", "-c", SUBSCRIBER, address, str(ITEMS)]) as new_one:
             new_one.expect("WAITING")
