@@ -399,7 +399,7 @@ class Subscriber(Endpoint):
                 self._give_out(catch_up.release())
         elif frame == self.confirming:
             self.confirming = None
-        elif not frame.startswith(CONFIRM):  # (another subscriber's: ignored)
+        elif not frame.startswith(CONFIRM):  # (other subscribers' confirmations and answers do)
             warn(DroppedMessageWarning, "Dropped malformed news from %s.", self.source)
 
     def _stop_settling(self):
