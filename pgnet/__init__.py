@@ -13,12 +13,13 @@ need pygame: a headless Raspberry Pi robot can use it as it is.
 
 import importlib.util
 
-from .addresses import is_address
+from .addresses import is_address, my_address
 from .discovery import (
     MAX_NAME_LENGTH,
     advertise,
     discover,
     discover_all,
+    discover_group,
     unadvertise,
 )
 from .errors import (
@@ -40,6 +41,7 @@ from .errors import (
     UsageWarning,
 )
 from .messaging import (
+    FOREVER,
     listen,
     close_all,
     publish_news,
@@ -78,11 +80,14 @@ _RENAMED = {
 #: The public API: what ``from pgnet import *`` gives and ``help(pgnet)`` shows.
 __all__ = [
     # finding programs by name
-    "advertise", "discover", "discover_all", "unadvertise", "is_address", "MAX_NAME_LENGTH",
+    "advertise", "discover", "discover_all", "discover_group", "unadvertise",
+    "is_address", "my_address", "MAX_NAME_LENGTH",
     # messages, commands and news
     "send_message", "wait_for_message", "send_reply", "listen",
     "send_command", "wait_for_command", "split_command",
     "publish_news", "subscribe", "wait_for_news", "close_all",
+    # waiting with no time limit
+    "FOREVER",
     # settings, errors and warnings
     "settings",
     "PgnetError", "AddressError", "ServiceNameError", "MessageError", "SocketRoleError",

@@ -198,6 +198,26 @@ def for_listening(address=None):
     if host != "*":
         check_ip(host, address)
     if port is None:
-        port = netif.free_port("" if host == "*" else host)
+        try:
+            port = netif.free_port("" if host == "*" else host)
+        except OSError:  # another computer's address: to advertise, not to listen on
+            port = netif.free_port()
     shown_ip = netif.best_ip() if host == "*" else host
     return ListenAddress(host, port, "%s:%d" % (shown_ip, port))
+
+
+def my_address(address=None):
+    """This computer's address, as other programs reach it, with a port:
+    ``"192.168.1.23:40123"``. Leave ``address`` out for a free port; give a
+    port (``5000``) to have that one, or a wildcard (``"192.168.*"``) to
+    choose which of this computer's networks. Nothing is opened: it is an
+    address to listen on, or to show.
+
+    (To know where a name you advertise is, ``pgnet.advertise`` returns it.)
+
+    Example:
+
+        print("This computer is", pgnet.my_address().split(":")[0])
+        pgnet.wait_for_message(pgnet.my_address(5000))
+    """
+    return for_listening(address).shown

@@ -415,6 +415,44 @@ def poll(endpoint, timeout_ms):
             publisher.lock.release()
 
 
+def wait_any(endpoints, wait_for_s, kind=None, matches=None):
+    """The first inbox item (of ``kind``, that ``matches``) of any of
+    ``endpoints``, waiting up to ``wait_for_s`` seconds; or None. (For one
+    endpoint it is that endpoint's ``wait``.)
+
+    Example:
+
+        arrival = wait_any([news_from_alice, news_from_bob], 5.0)
+    """
+    if len(endpoints) == 1:
+        return endpoints[0].wait(wait_for_s, kind, matches)
+    deadline = time.monotonic() + wait_for_s
+    publishers = {p for e in endpoints for p in e.publishers} - set(endpoints)
+    while True:
+        for endpoint in endpoints:
+            item = endpoint.inbox.take(kind, matches)
+            if item is None:
+                endpoint.receive_all()
+                item = endpoint.inbox.take(kind, matches)
+            if item is not None:
+                return item
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        held = [p for p in publishers if p.lock.acquire(False)]
+        try:
+            poller = zmq.Poller()
+            for endpoint in list(endpoints) + held:
+                poller.register(endpoint.socket, zmq.POLLIN)
+            # Slices keep Ctrl-C prompt, as in Endpoint.wait.
+            poller.poll(int(min(remaining, 0.2) * 1000) + 1)
+            for publisher in held:
+                publisher.receive_all()
+        finally:
+            for publisher in held:
+                publisher.lock.release()
+
+
 def unpack(body, raw, what, source):
     """``(True, value)`` for a well-formed body; ``(False, None)``, warned,
     for one that is too big or not a pgnet message. ``raw`` keeps the

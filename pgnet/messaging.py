@@ -15,7 +15,8 @@ Wherever an address is asked for, a service name works too: sending to
 ``"robot"`` finds the program advertising "robot" first, and waiting for
 messages on ``"robot"`` advertises that name.
 
-Every wait takes a time limit in seconds; 0 means "just check". If nothing
+Every wait takes a time limit in seconds; 0 means "just check" and
+``FOREVER`` means no limit at all. If nothing
 arrives in time, the ``wait_for_...`` calls quietly return ``None`` (or
 ``(None, None)``): waiting and finding nothing is normal. A message that
 gets no reply in time is a soft failure: pgnet warns and returns ``None``.
@@ -58,7 +59,7 @@ import zmq
 from . import registry, scheduler, transport, wire
 from .commands import encode_command, split_command  # (split_command: a public call here too)
 from .errors import MessageError, NoReplyWarning, PgnetError, warn
-from .transport import COMMAND, CONFIRM, DEFAULT_WAIT_S, MESSAGE
+from .transport import COMMAND, CONFIRM, DEFAULT_WAIT_S, FOREVER, MESSAGE  # noqa: F401
 
 # Events mode is read at each send: as an attribute, not a call (see
 # scheduler.Scheduler.events).
@@ -68,8 +69,11 @@ _scheduler = scheduler.default
 def _wait_limit(wait_for_s):
     if wait_for_s is None:
         return DEFAULT_WAIT_S
-    if wait_for_s < 0:
-        raise ValueError("wait_for_s cannot be negative; use 0 to just check.")
+    if not wait_for_s >= 0:  # (also NaN, which would never end)
+        raise ValueError(
+            "wait_for_s must be a number of seconds: 0 to just check, or "
+            "pgnet.FOREVER for no limit; got %r." % (wait_for_s,)
+        )
     return wait_for_s
 
 
@@ -99,27 +103,45 @@ def send_message(address, message, wait_for_reply_s=None, raw=False):
         )
         return None
     wait = scheduler.frame_wait(_wait_limit(wait_for_reply_s))
-    sender = registry.connected_sender(address, wait)
-    if sender is None:
-        return None
-    number = sender.send(MESSAGE, body, raw, wait)
-    if number is None:
-        return None
-    arrival = sender.wait(wait, None, lambda a: a.extra == number)
-    if arrival is None:
-        sender.waiting.pop(number, None)
+    asked, arrival = request(address, body, raw, wait)
+    if arrival is not None:
+        return arrival.data
+    if asked:
         warn(NoReplyWarning,
             "No reply from %s within %g s. Is it running and answering "
             "messages? (It must call send_reply, or return a value from "
             "on_network_message.)", address, wait,
         )
+    return None
+
+
+def request(address, body, raw, wait_s):
+    """Send a message (``body``, already encoded) to ``address`` (or a name)
+    and wait up to ``wait_s`` seconds for its reply. Returns ``(asked,
+    arrival)``: ``arrival`` is the reply's Arrival, or None; ``asked`` is
+    False if there is nothing more to say (the message could not even be
+    sent: a name not found, a full queue; or the other side answered with
+    an error: already warned), True if it was sent (then None means no
+    reply in time, not warned: the caller says what that means).
+
+    Example:
+
+        asked, arrival = request("quiz", wire.encode("6 x 7?"), False, 5.0)
+    """
+    sender = registry.connected_sender(address, wait_s)
+    number = None if sender is None else sender.send(MESSAGE, body, raw, wait_s)
+    if number is None:
+        return False, None
+    arrival = sender.wait(wait_s, None, lambda a: a.extra == number)
+    if arrival is None:
+        sender.waiting.pop(number, None)
         # Start afresh next time: the old socket may hold an unanswered request.
         registry.forget(sender)
-        return None
+        return True, None
     if arrival.kind == "error":
         transport.warn_remote_error(address, arrival.data)
-        return None
-    return arrival.data
+        return False, None
+    return True, arrival
 
 
 def _raw_body(message):
@@ -159,14 +181,28 @@ def wait_for_message(address, wait_for_s=None):
 
         question = pgnet.wait_for_message("quiz", wait_for_s=30)
     """
-    wait = scheduler.frame_wait(_wait_limit(wait_for_s))
+    arrival = next_message(address, scheduler.frame_wait(_wait_limit(wait_for_s)))
+    return None if arrival is None else arrival.data
+
+
+def next_message(address, wait_s):
+    """The Arrival of the next message on ``address`` (a name or where to
+    listen), waiting up to ``wait_s`` seconds, or None; ``send_reply``
+    answers it. (An Arrival, so that a message ``None`` and no message at
+    all can be told apart.)
+
+    Example:
+
+        arrival = next_message("quiz", 5.0)
+        if arrival is not None:
+            send_reply("quiz", 42)
+    """
     listener = registry.bound_listener(address)
     with listener.lock:
-        arrival = listener.wait(wait, "message")
-        if arrival is None:
-            return None
-        listener.to_answer = arrival
-    return arrival.data
+        arrival = listener.wait(wait_s, "message")
+        if arrival is not None:
+            listener.to_answer = arrival
+    return arrival
 
 
 def send_reply(address, reply):
@@ -315,8 +351,10 @@ def subscribe(address, topic="", wait_for_s=None, raw=False):
         topic, reading = pgnet.wait_for_news("weather", "temperature")
     """
     topic = _topic(topic)
+    started = time.monotonic()
 
     def start(subscriber):
+        subscriber.waited_since(started)
         subscriber.raw = raw
         subscriber.add_topic(topic)
         return subscriber
@@ -367,15 +405,36 @@ def wait_for_news(address, topic="", wait_for_s=None, raw=False):
             topic, reading = pgnet.wait_for_news("weather", wait_for_s=60)
             print(topic, reading)
     """
-    wait = scheduler.frame_wait(_wait_limit(wait_for_s))
-    topic = _topic(topic)
-    subscriber = registry.connected_subscriber(address, wait)
-    if subscriber is None:
-        return None, None
-    subscriber.raw = raw
-    subscriber.add_topic(topic)
-    arrival = subscriber.wait(wait, "news", lambda a: a.extra.startswith(topic))
+    arrival = next_news([address], [_topic(topic)], scheduler.frame_wait(_wait_limit(wait_for_s)), raw)
     return (arrival.extra, arrival.data) if arrival else (None, None)
+
+
+def next_news(sources, topics, wait_s, raw=False):
+    """The Arrival of the next news item from any of ``sources`` (names or
+    addresses) whose topic starts with any of ``topics`` (text), waiting up
+    to ``wait_s`` seconds; or None. Subscribes to each topic at each source
+    first; a name not found in time is left out, with a warning.
+
+    Example:
+
+        arrival = next_news(["sensor 1", "sensor 2"], ["movement"], 5.0)
+        if arrival is not None:
+            print(arrival.source, arrival.data)
+    """
+    started = time.monotonic()
+    subscribers = []
+    for source in sources:
+        subscriber = registry.connected_subscriber(source, wait_s)
+        if subscriber is not None:
+            subscriber.waited_since(started)
+            subscriber.raw = raw
+            for topic in topics:
+                subscriber.add_topic(topic)
+            subscribers.append(subscriber)
+    if not subscribers:
+        return None
+    prefixes = tuple(topics)
+    return transport.wait_any(subscribers, wait_s, "news", lambda a: a.extra.startswith(prefixes))
 
 
 # -- closing -------------------------------------------------------------------

@@ -36,23 +36,32 @@ import time
 
 import zmq
 
-from . import discovery, wire
-from .endpoint import HWM, Arrival, Endpoint, Inbox, bind, end_context, poll, ready, send_frames, unpack
+from . import discovery, replay, wire
+from .endpoint import (
+    HWM, Arrival, Endpoint, Inbox, bind, end_context, poll, ready, send_frames, unpack, wait_any,
+)
 from .errors import (
     DroppedMessageWarning, MessageError, NoReplyWarning, NotSentWarning, RemoteErrorWarning,
     log, warn, warn_limited,
 )
 
 __all__ = [
-    "DEFAULT_WAIT_S", "MESSAGE", "COMMAND", "ERROR", "WELCOME", "CONFIRM", "MAX_TOPIC_BYTES",
+    "DEFAULT_WAIT_S", "FOREVER", "MESSAGE", "COMMAND", "ERROR", "WELCOME", "CONFIRM",
+    "MAX_TOPIC_BYTES",
     "Listener", "Sender", "Publisher", "Subscriber",
     # from pgnet.endpoint:
-    "Arrival", "Endpoint", "Inbox", "bind", "end_context", "poll", "ready",
+    "Arrival", "Endpoint", "Inbox", "bind", "end_context", "poll", "ready", "wait_any",
 ]
 
 #: How long pgnet waits when not told, in seconds: for a reply, for a name
 #: to be found. Example: ``Sender.send(MESSAGE, body, wait_for_s=DEFAULT_WAIT_S)``.
 DEFAULT_WAIT_S = 5.0
+
+#: Wait with no time limit: give it wherever pgnet asks how long to wait.
+#: (It is infinity, ``float("inf")``, so ``math.inf`` works too.)
+#:
+#: Example: ``pgnet.wait_for_message("robot", wait_for_s=pgnet.FOREVER)``.
+FOREVER = float("inf")
 
 #: The frame kinds: what a message or a command carries before its body.
 #: Example: ``sender.send(COMMAND, commands.encode_command("GO", []))``.
@@ -85,7 +94,7 @@ class Listener(Endpoint):
     Example:
 
         listener = Listener(addresses.for_listening("127.0.0.1"), "127.0.0.1")
-        arrival = listener.wait(5.0, lambda a: a.kind == "message")
+        arrival = listener.wait(5.0, "message")
     """
 
     role = "listening for messages"
@@ -283,6 +292,9 @@ def warn_remote_error(target, reason):
 class Publisher(Endpoint):
     """A bound XPUB socket that publishes news and greets each subscriber.
 
+    In its first seconds it keeps what it publishes, for subscribers that
+    were already waiting for it (see ``pgnet.replay``).
+
     Example:
 
         publisher = Publisher(addresses.for_listening(5001), 5001)
@@ -298,26 +310,53 @@ class Publisher(Endpoint):
         self.source = source
         self.socket.setsockopt(zmq.XPUB_WELCOME_MSG, WELCOME)
         bind(self.socket, where, retry_bind_s)
+        #: The first news, kept for subscribers already waiting; None once
+        #: the window has passed (or there was too much to keep).
+        self.early = replay.EarlyNews()
+
+    def receive_all(self, limit=None):
+        """Read the subscriptions that came (answering those that ask for
+        an answer), without waiting; return how many.
+
+        Example: ``publisher.receive_all()``"""
+        early = self.early
+        if early is None:
+            return super().receive_all(limit)
+        early.look(time.monotonic())
+        count = super().receive_all(limit)
+        if early.expired():
+            self.early = None
+        return count
 
     def accept(self, frames):
-        """Answer a subscription to a confirmation topic (ZeroMQ has already
-        acted on every subscription).
+        """Answer a subscription to a confirmation topic, or a replay
+        request (ZeroMQ has already acted on every subscription).
 
         Example (``receive_all`` does this): ``publisher.accept([b"\\x01" + topic])``"""
-        # One to a confirmation topic is answered on that topic: it tells the
-        # subscriber that its topics before it are registered too.
         message = frames[0]
-        if len(frames) == 1 and message[:1] == b"\x01" and message[1:].startswith(CONFIRM):
-            try:
-                send_frames(self.socket, [message[1:]])
-            except zmq.Again:
-                pass
+        if len(frames) != 1 or message[:1] != b"\x01":
+            return
+        topic = message[1:]
+        if replay.answer_prefix(topic) is not None:
+            answer = replay.answer(self.early, topic)
+        elif topic.startswith(CONFIRM) and not topic.startswith(replay.ANSWER):
+            # Tells the subscriber that its topics before it are registered.
+            answer = [topic]
+        else:
+            return
+        try:
+            for frame in answer:
+                send_frames(self.socket, [frame])
+        except zmq.Again:
+            log.debug("could not answer a subscriber on %s: too much is queued", self.source)
 
     def publish(self, topic, body):
         """Send ``body`` (bytes) under ``topic`` (bytes) to the subscribers.
 
         Example: ``publisher.publish(b"score", wire.encode(3))``"""
         self.receive_all()
+        if self.early is not None and not self.early.keep(topic, body):
+            self.early = None
         try:
             send_frames(self.socket, [topic, body])
         except zmq.Again:
@@ -326,6 +365,11 @@ class Publisher(Endpoint):
 
 class Subscriber(Endpoint):
     """A SUB socket connected to one publisher.
+
+    At each connection it holds the news that arrives until the publisher
+    has answered its replay request, so that a subscriber that was waiting
+    before the publisher started gets its news from the first item (see
+    ``pgnet.replay``).
 
     Example:
 
@@ -342,7 +386,10 @@ class Subscriber(Endpoint):
         self.raw = False
         self.welcomed = False
         self.confirming = None  # the confirmation subscribe() waits for
+        self.catch_up = replay.CatchUp(time.monotonic())
+        self.settling = None  # the confirmation that ends holding, see accept
         self.socket.setsockopt(zmq.SUBSCRIBE, WELCOME)
+        self.socket.setsockopt(zmq.SUBSCRIBE, self.catch_up.answers)
         self.socket.connect("tcp://" + address)
 
     def add_topic(self, topic):
@@ -352,29 +399,94 @@ class Subscriber(Endpoint):
         if topic not in self.topics:
             self.topics.add(topic)
             self.socket.setsockopt(zmq.SUBSCRIBE, topic.encode("utf-8"))
+            if len(self.topics) == 1:
+                # After the first topic, so that when the publisher reads the
+                # request, the topic is registered. (After a reconnection
+                # ZeroMQ sends every subscription again in byte order, where
+                # the request, starting with \xff, comes last.)
+                self.socket.setsockopt(zmq.SUBSCRIBE, self.catch_up.request)
+
+    def waited_since(self, when):
+        """Note that the program has been waiting for this news since
+        ``when`` (``time.monotonic()``), perhaps before the subscriber was
+        made (while the publisher's name was being looked for): what was
+        published since then is news it was waiting for.
+
+        Example: ``subscriber.waited_since(call_started)``"""
+        self.catch_up.since = min(self.catch_up.since, when)
+
+    def receive_all(self, limit=None):
+        """Move what has arrived into the inbox, without waiting; return
+        how many messages came.
+
+        Example: ``subscriber.receive_all()``"""
+        count = super().receive_all(limit)
+        if self.catch_up.holding and self.catch_up.overdue(time.monotonic()):
+            self._give_out(self.catch_up.release())
+        return count
 
     def accept(self, frames):
-        """Make an Arrival of a news item (or note a welcome or a
+        """Make an Arrival of a news item (or note a welcome, an answer or a
         confirmation).
 
         Example (``receive_all`` does this): ``subscriber.accept([b"score", body])``"""
-        if frames == [WELCOME]:
-            self.welcomed = True
-            return
-        if len(frames) == 1 and frames[0].startswith(CONFIRM):
-            if frames[0] == self.confirming:  # (or another subscriber's)
-                self.confirming = None
+        if len(frames) == 1:
+            self._control(frames[0])
             return
         if len(frames) != 2:
             warn_limited((self, "malformed"), DroppedMessageWarning, "Dropped malformed news from %s.", self.source)
             return
-        topic, body = frames
+        arrival = self._read(*frames)
+        if arrival is None:
+            return
+        if self.catch_up.holding:
+            self.catch_up.hold(arrival)
+        else:
+            self.inbox.add(arrival, len(frames[1]))
+
+    def _control(self, frame):
+        catch_up = self.catch_up
+        if frame == WELCOME:
+            self.welcomed = True
+            catch_up.connected(time.monotonic())
+            # A publisher of an earlier release does not answer the replay
+            # request, but does answer a confirmation, sent after it.
+            self._stop_settling()
+            self.settling = CONFIRM + os.urandom(8).hex().encode()
+            self.socket.setsockopt(zmq.SUBSCRIBE, self.settling)
+        elif frame.startswith(catch_up.answers) and len(frame) > len(catch_up.answers):
+            self._give_out(catch_up.answered(frame, self._replayed, time.monotonic()))
+        elif frame == self.settling:
+            self._stop_settling()
+            if catch_up.holding:
+                self._give_out(catch_up.release())
+        elif frame == self.confirming:
+            self.confirming = None
+        elif not frame.startswith(CONFIRM):  # (other subscribers' confirmations and answers do)
+            warn_limited((self, "malformed"), DroppedMessageWarning,
+                         "Dropped malformed news from %s.", self.source)
+
+    def _stop_settling(self):
+        if self.settling is not None:
+            self.socket.setsockopt(zmq.UNSUBSCRIBE, self.settling)
+            self.settling = None
+
+    def _give_out(self, arrivals):
+        for arrival in arrivals:
+            self.inbox.add(arrival)
+
+    def _replayed(self, topic, body):
+        # The answer carries every topic: keep those this subscriber has.
+        if not any(topic.startswith(t.encode("utf-8")) for t in self.topics):
+            return None
+        return self._read(topic, body)
+
+    def _read(self, topic, body):
         try:
             topic = topic.decode("utf-8")
         except UnicodeDecodeError:
             warn_limited((self, "malformed"), DroppedMessageWarning,
                          "Dropped news from %s: its topic is not text.", self.source)
-            return
+            return None
         ok, news = unpack(body, self.raw, "news", self.source)
-        if ok:
-            self.inbox.add(Arrival("news", self.source, self.source, news, topic), len(body))
+        return Arrival("news", self.source, self.source, news, topic) if ok else None

@@ -10,7 +10,7 @@ import socket
 import pytest
 
 import pgnet
-from pgnet import addresses
+from pgnet import addresses, netif
 
 
 @pytest.fixture
@@ -162,3 +162,16 @@ def test_listening_without_an_address_really_listens():
     assert host == "127.0.0.1"
     with socket.create_connection((host, int(port)), timeout=5):
         pass
+
+
+def test_my_address_is_this_computer_with_a_port():
+    ip, _, port = pgnet.my_address().rpartition(":")
+    assert pgnet.is_address(pgnet.my_address())
+    assert ip in {n.ip for n in netif.networks()}
+    assert 1 <= int(port) <= 65535
+    assert pgnet.my_address(5000) == ip + ":5000"
+    assert pgnet.my_address("127.*").startswith("127.0.0.1:")
+    with pytest.raises(pgnet.AddressError):
+        pgnet.my_address("203.0.113.*")          # none of this computer's networks
+    with pytest.raises(pgnet.AddressError):
+        pgnet.my_address(70000)

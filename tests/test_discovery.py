@@ -234,6 +234,66 @@ def test_same_name_twice_warns_and_the_first_advertiser_wins():
             wait_until(lambda: known(name) == second_address, timeout=5, message="the second to take over")
 
 
+# A fresh program that advertises argv[1] only if no one else has it.
+ADVERTISE_UNIQUE = """
+import sys, pgnet
+print("GOT", pgnet.advertise(sys.argv[1], unique=True), flush=True)
+"""
+
+
+def test_advertise_can_refuse_a_name_another_program_has():
+    name = unique("quiz master")
+    holder, address = start_service(name, "holder")
+    with holder:
+        assert pgnet.discover(name, wait_for_s=5) == address
+        with pytest.warns(pgnet.NameClashWarning, match="already advertises the name"):
+            assert pgnet.advertise(name, unique=True) is None
+        assert name not in discovery.local_names()
+        # A program that has just started asks the network first.
+        with run(ADVERTISE_UNIQUE, name) as fresh:
+            assert fresh.expect(r"^GOT (.*)$").group(1) == "None"
+            assert fresh.wait() == 0
+            assert "already advertises the name" in fresh.stderr_text()
+        assert pgnet.send_message(name, "who?", wait_for_reply_s=5) == ["holder", "who?"]
+    free = unique("free")
+    mine = pgnet.advertise(free, unique=True)
+    assert pgnet.is_address(mine)
+    assert pgnet.advertise(free, unique=True) == mine  # already ours: the same address
+    pgnet.unadvertise(free)
+
+
+def test_discover_group_lists_the_names_of_one_group():
+    group = unique("class")
+    mine = [group + "/ada", group + "/bob"]
+    addresses_of = {name: pgnet.advertise(name) for name in mine + [group + ":colon", group + "x/no"]}
+    other, other_address = start_service(group + "/zoe", "zoe")
+    with other:
+        pgnet.discover(group + "/zoe", wait_for_s=5)
+        everyone = dict(mine=[(n, addresses_of[n]) for n in mine] + [(group + "/zoe", other_address)])
+        assert pgnet.discover_group(group) == sorted(everyone["mine"])
+        assert pgnet.discover_group(group, exclude=group + "/ada") == sorted(everyone["mine"])[1:]
+        assert pgnet.discover_group(group, exclude=[group + "/ada", group + "/zoe"]) == [
+            (group + "/bob", addresses_of[group + "/bob"])]
+        assert pgnet.discover_group(group, separator=":") == [(group + ":colon", addresses_of[group + ":colon"])]
+        assert pgnet.discover_group(unique("empty")) == []
+    for name in addresses_of:
+        pgnet.unadvertise(name)
+
+
+def test_waiting_for_a_name_with_no_time_limit():
+    name = unique("late")
+    code = """
+    import sys, pgnet
+    print("LOOKING", flush=True)
+    print("FOUND", pgnet.discover(sys.argv[1], wait_for_s=pgnet.FOREVER), flush=True)
+    """
+    with run(code, name) as seeker:
+        seeker.expect("LOOKING")
+        address = pgnet.advertise(name)
+        assert seeker.expect(r"FOUND (\S+)").group(1) == address
+    pgnet.unadvertise(name)
+
+
 # -- what goes on the wire -------------------------------------------------------
 
 class PacketWatcher:

@@ -39,6 +39,7 @@ PAGES = [
     "osc/index.html",
     "examples/index.html",
     "teachers-guide/index.html",
+    "networkzero/index.html",
     "troubleshooting/index.html",
     "safety/index.html",
     "wire-format/index.html",

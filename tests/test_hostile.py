@@ -446,5 +446,5 @@ pgnet.send_command(name, "QUIT")
             waited = asker.expect(r"^ANSWER wait (.*) (\S+) \[\]")
             assert waited.group(1) == repr(["waited", (None, None)])
             assert float(waited.group(2)) < 1
-        assert player.wait() == 0, "\n".join(player.lines)
+        assert player.wait() == 0, "\n".join(player.lines) + asker.stderr_text() + player.stderr_text()
     assert re.search(r"raising\.py, line \d+: a call that waits", player.stderr_text())

@@ -53,8 +53,33 @@ def test_waiting_zero_seconds_returns_at_once(recwarn):
         assert check() == nothing
         assert time.monotonic() - started < 0.05
     assert "No program called" not in warning_text(recwarn)  # 0 means "just look"
-    with pytest.raises(ValueError):
-        pgnet.wait_for_message(port, wait_for_s=-1)
+    for never_ends_or_negative in (-1, float("nan")):
+        with pytest.raises(ValueError):
+            pgnet.wait_for_message(port, wait_for_s=never_ends_or_negative)
+
+
+def test_waiting_with_no_time_limit():
+    # Each wait, with pgnet.FOREVER, gets what comes a while later.
+    code = """
+    import pgnet
+    address = pgnet.listen("127.0.0.1")
+    print("READY", address, flush=True)
+    message = pgnet.wait_for_message(address, wait_for_s=pgnet.FOREVER)
+    pgnet.send_reply(address, ["got", message])
+    command, params = pgnet.wait_for_command(address, wait_for_s=pgnet.FOREVER)
+    print("COMMAND", command, params[0], flush=True)
+    answer = pgnet.send_message(params[0], "?", wait_for_reply_s=pgnet.FOREVER)
+    print("ANSWER", answer, flush=True)
+    """
+    program, address = start(code)
+    with program:
+        assert pgnet.send_message(address, "hi", wait_for_reply_s=pgnet.FOREVER) == ["got", "hi"]
+        me = pgnet.listen("127.0.0.1")
+        pgnet.send_command(address, "ASK", me)
+        program.expect("COMMAND ASK")
+        assert pgnet.wait_for_message(me, wait_for_s=pgnet.FOREVER) == "?"
+        pgnet.send_reply(me, 42)
+        assert program.expect(r"ANSWER (\S+)").group(1) == "42"
 
 
 # -- commands ----------------------------------------------------------------------

@@ -57,7 +57,7 @@ def garbage_packets(fuzz):
         advert_packet(fuzz + "-l", m=5),
         advert_packet(fuzz + "-m", m="x" * 5000),              # longer than a packet
         advert_packet(""),
-        advert_packet(fuzz + "-" + "n" * 100),                 # name too long
+        advert_packet(fuzz + "-" + "n" * 300),                 # name too long
         advert_packet(fuzz + "-o\n"),
         advert_packet("127.0.0.1:5000"),                       # an address, not a name
     ]
@@ -77,6 +77,21 @@ def test_packets_survive_the_round_trip(packet):
     assert data.startswith(protocol.MAGIC)
     assert len(data) <= protocol.MAX_PACKET
     assert protocol.parse_packet(data) == packet
+
+
+def test_the_longest_name_in_four_byte_characters_fits_in_a_packet():
+    name = "\U0001F916" * protocol.MAX_NAME_LENGTH          # 255 robots, 4 bytes each
+    assert protocol.MAX_NAME_LENGTH >= 255
+    protocol.check_name(name)
+    worst = protocol.relayed(
+        protocol.advert(name, 65535, "255.255.255.255", 1795317356.75, INSTANCE, "m" * 255, 60.0),
+        "255.255.255.255",
+    )
+    data = protocol.encode_packet(worst)
+    assert len(data) <= protocol.MAX_PACKET
+    assert protocol.parse_packet(data)["n"] == name
+    for packet in (protocol.bye(name, INSTANCE), protocol.query(name, INSTANCE)):
+        assert len(protocol.encode_packet(packet)) <= protocol.MAX_PACKET
 
 
 def test_the_bytes_are_the_documented_ones():

@@ -1,4 +1,5 @@
-"""Finding programs by name: advertise, discover, discover_all, unadvertise.
+"""Finding programs by name: advertise, discover, discover_all,
+discover_group, unadvertise.
 
 How it works, in brief: every pgnet program that uses discovery opens the
 same UDP port (``pgnet.settings.discovery_port``) and shares it with the other
@@ -26,7 +27,7 @@ The parts: ``protocol`` (the packets), ``table`` (who is where),
 ``beacon`` (the socket and thread; one per program, from ``get_beacon()``) and
 ``relay`` (for networks that block broadcasts). Besides the public
 functions, other pgnet modules use ``get_beacon()``, ``current_beacon()``,
-``local_names()``, ``known_address``, ``listen_address``, ``advertised_at``,
+``local_names()``, ``find``, ``known_address``, ``listen_address``, ``advertised_at``,
 ``check_name``, ``share_port``, ``relay_address``, ``Service`` and ``Change``.
 """
 
@@ -36,7 +37,7 @@ import signal
 import threading
 
 from .. import addresses, netif
-from ..errors import NotFoundWarning, UsageWarning, warn
+from ..errors import NameClashWarning, NotFoundWarning, UsageWarning, warn
 from .beacon import Beacon, relay_address, share_port  # noqa: F401 (used by other modules)
 from .protocol import MAX_NAME_LENGTH, check_name  # noqa: F401 (used by other modules)
 from .table import Change, Service  # noqa: F401 (used by other modules)
@@ -124,7 +125,7 @@ if hasattr(os, "register_at_fork"):
 
 # -- the public functions ----------------------------------------------------
 
-def advertise(name, address=None):
+def advertise(name, address=None, unique=False):
     """Tell the network that this program is ``name``; return its address.
 
     ``address`` is where to listen (see ``pgnet.addresses``): leave it out
@@ -132,21 +133,42 @@ def advertise(name, address=None):
     with the address as text. Advertising a name you already advertise,
     without giving a new address, returns the same address.
 
+    With ``unique=True``, a name another program already advertises is
+    refused: pgnet warns (``NameClashWarning``) and returns ``None``. (In
+    the first fifth of a second of a program's discovery, that waits for
+    the others' answers.)
+
     Example:
 
         address = pgnet.advertise("pong")
         print("Listening at", address)
+
+        if pgnet.advertise("quiz master", unique=True) is None:
+            print("Someone else is the quiz master already")
     """
     check_name(name)
     peer = get_beacon()
     mine = peer.local_address(name)
     if mine and address is None:
-        port, host = mine
-        return "%s:%d" % (host or netif.best_ip(), port)
+        return _shown(*mine)
+    if unique and not mine:
+        peer.settle()
+        holder = peer.lookup(name)
+        if holder is not None:
+            warn(NameClashWarning,
+                "Another program already advertises the name %r (at %s), so "
+                "this one does not. Choose another name.", name, holder,
+            )
+            return None
     where = addresses.for_listening(address)
     host = None if where.host == "*" else where.host
     peer.advertise(name, where.port, host)
     return where.shown
+
+
+def _shown(port, host):
+    """The address this program shows for a name it advertises."""
+    return "%s:%d" % (host or netif.best_ip(), port)
 
 
 def listen_address(name):
@@ -201,17 +223,12 @@ def discover(name, wait_for_s=5.0):
         if robot:
             pgnet.send_command(robot, "FORWARD", 0.5)
     """
-    address = known_address(name)
-    if address is not None:
-        return address
-    check_name(name)
     from ..scheduler import frame_wait  # (the scheduler uses discovery)
 
     wait_for_s = frame_wait(wait_for_s)
-    peer = get_beacon()
-    address = peer.wait_for(name, wait_for_s)
+    address = find(name, wait_for_s)
     if address is None and wait_for_s > 0:
-        others = [s.name for s in peer.services()]
+        others = [s.name for s in get_beacon().services()]
         warn(NotFoundWarning,
             "No program called %r found on the network after %g s. Is it "
             "running, with the name spelt the same?%s",
@@ -219,6 +236,22 @@ def discover(name, wait_for_s=5.0):
             " Services seen: %s." % ", ".join(map(repr, others)) if others else "",
         )
     return address
+
+
+def find(name, wait_for_s):
+    """The address of the program advertising ``name``, waiting up to
+    ``wait_for_s`` seconds, or None: ``discover`` without the warning, for
+    callers that say themselves what not finding it means.
+
+    Example:
+
+        find("chat hub", 3)   # None: no hub yet, so be the hub
+    """
+    address = known_address(name)
+    if address is not None:
+        return address
+    check_name(name)
+    return get_beacon().wait_for(name, wait_for_s)
 
 
 def known_address(name):
@@ -236,7 +269,8 @@ def known_address(name):
 
 
 def discover_all():
-    """Every service on the network: a list of ``(name, address)`` pairs.
+    """Every service on the network, this program's own included: a list
+    of ``(name, address)`` pairs, sorted.
 
     Example:
 
@@ -245,4 +279,34 @@ def discover_all():
     """
     peer = get_beacon()
     peer.settle()
-    return [(s.name, s.address) for s in peer.services()]
+    found = {s.name: s.address for s in peer.services()}
+    for name in peer.local_names():
+        # Listed at once, before its own advert has come back round.
+        where = peer.local_address(name)
+        if name not in found and where is not None:
+            found[name] = _shown(*where)
+    return sorted(found.items())
+
+
+def discover_group(group, separator="/", exclude=()):
+    """Every service in ``group``: the names that start with ``group`` and
+    ``separator``, such as ``"chat/alice"`` and ``"chat/bob"`` in the group
+    ``"chat"``. Returns a list of ``(name, address)`` pairs, leaving out the
+    names in ``exclude`` (a name, or a list of names: your own, say).
+
+    A group is only a way of naming: any program can advertise
+    ``"chat/zoe"``, and it is in the group.
+
+    Example:
+
+        me = "chat/" + my_name
+        pgnet.advertise(me)
+        for name, address in pgnet.discover_group("chat", exclude=me):
+            print(name, "is in the chat")
+    """
+    if not isinstance(group, str) or not isinstance(separator, str):
+        raise TypeError("discover_group takes the group and the separator as text, like 'chat' and '/'.")
+    excluded = {exclude} if isinstance(exclude, str) else set(exclude or ())
+    prefix = group + separator
+    return [(name, address) for name, address in discover_all()
+            if name.startswith(prefix) and name not in excluded]

@@ -39,10 +39,11 @@ MAGIC = b"PGNET1"
 #: Example: ``data, source = sock.recvfrom(MAX_PACKET)``.
 MAX_PACKET = 4096
 
-#: The longest service name, in characters.
+#: The longest service name, in characters: room for any name a person
+#: types. Its advert, even in 4-byte characters, fits in ``MAX_PACKET``.
 #:
 #: Example: ``check_name("x" * MAX_NAME_LENGTH)`` is fine; one more is not.
-MAX_NAME_LENGTH = 64
+MAX_NAME_LENGTH = 255
 
 
 def check_name(name):

@@ -19,6 +19,11 @@ from ..errors import PgnetError
 from .players import ID_LENGTH, Player, is_id, printable
 
 
+#: The longest lobby entry, in characters. Discovery takes names of up to
+#: ``pgnet.MAX_NAME_LENGTH`` (255), but pgnet's earlier releases take 64 at
+#: most, and a lobby entry must be seen by every player in the room.
+LONGEST_ENTRY = 64
+
 def lobby_prefix(game_name, room):
     """How every lobby entry of this game and room begins.
 
@@ -40,7 +45,7 @@ def entry_name(game_name, room, player):
     """
     name = lobby_prefix(game_name, room) + player.id
     display = printable(player.name)
-    room_left = discovery.MAX_NAME_LENGTH - len(name) - 1
+    room_left = LONGEST_ENTRY - len(name) - 1
     if display and room_left > 0:
         name += " " + display[:room_left].strip()
     return name
@@ -103,7 +108,7 @@ def check_room(room, game_name):
             "The room name %r cannot contain %s. Use letters, digits and "
             "spaces, like '5B'." % (room, " or ".join(repr(c) for c in bad) or "control characters")
         )
-    longest = discovery.MAX_NAME_LENGTH - ID_LENGTH - 2
+    longest = LONGEST_ENTRY - ID_LENGTH - 2
     if len(game_name) + len(room) > longest:
         raise PgnetError(
             "The game name and room together are too long (%d characters; "
