@@ -62,7 +62,7 @@ __version__ = "0.1.0"
 # The game layer needs pygame, so it is loaded on first use of one of these.
 _GAME_NAMES = {
     "MESSAGE", "REPLY", "COMMAND", "NEWS", "SERVICE_FOUND", "SERVICE_LOST",
-    "pump", "watch", "reply_to",
+    "pump", "watch", "reply_to", "wait_frame",
 }
 
 # Two-player games (docs/two-player.md): loaded on first use, they need pygame.

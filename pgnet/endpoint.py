@@ -157,16 +157,17 @@ def end_context():
     finisher.join(_LINGER_MS / 1000 + 0.5)
 
 
-def ready(endpoints):
+def ready(endpoints, timeout_ms=0):
     """The sockets of ``endpoints`` that have something to read, as a set;
-    at once (one look at them all costs less than a look at each).
+    at once, or as soon as one has within ``timeout_ms`` (one look at them
+    all costs less than a look at each).
 
     Example:
 
         if listener.socket in ready([listener, sender]):
             listener.receive_all()
     """
-    return {sock for sock, _ in zmq.zmq_poll([(e.socket, _POLLIN) for e in endpoints], 0)}
+    return {sock for sock, _ in zmq.zmq_poll([(e.socket, _POLLIN) for e in endpoints], timeout_ms)}
 
 
 class Inbox:

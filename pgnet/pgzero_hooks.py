@@ -24,6 +24,15 @@ pgnet:
   the game (the network keeps running), as Pygame Zero would for a key hook
   only if you caught it yourself.
 
+Hooks run the moment a message arrives, not once a frame: Pygame Zero's
+loop sleeps between frames in ``clock.tick(60)``, and pgnet gives that loop a
+clock (``waking_clock``) whose ``tick`` spends the sleep waiting on pgnet's
+sockets instead (``pgnet.pygame_events.wait_frame``), runs the hooks as
+soon as something arrives, and leaves the last moment to the real
+``tick``, so the frame rate does not change. Where the loop does not make its
+clock that way, what arrived is still handed over once a frame, from
+Pygame Zero's clock.
+
 How it gets in: ``import pgnet`` must not import pygame (a headless robot
 has none), yet in a game it must be ready before the loop starts. So
 ``install_when_pgzero_runs`` installs at once if Pygame Zero is loaded, and
@@ -31,7 +40,7 @@ otherwise watches for ``pgzero.game`` being imported later (``import pgnet``
 written above ``import pgzrun``) and installs then.
 
 Thread model: the hooks run in the thread running the game loop (the main
-thread), from Pygame Zero's clock, before ``update()``.
+thread), between one frame's ``draw()`` and the next one's ``update()``.
 """
 
 import importlib
@@ -139,6 +148,7 @@ def _wrap_load_handlers(original):
     hooks, so every pgnet hook is known by then."""
 
     def load_handlers(game):
+        _restore_clock()  # the loop has made its clock by now, if it ever does
         families = _hook_families()
         for hooks, _, _ in families:
             for event_type, hook in hooks.items():
@@ -179,6 +189,65 @@ def _deliver_to(game):
     pygame_events.events.receiver = receive
 
 
+class WakingClock:
+    """A pygame ``Clock`` whose ``tick(fps)`` hands network events to the
+    hooks while it waits for the next frame (see
+    ``pgnet.pygame_events.wait_frame``); everything else is the clock's own.
+
+    Example:
+
+        clock = WakingClock(pygame.time.Clock())
+        dt = clock.tick(60)        # as long as pygame's own tick(60)
+    """
+
+    def __init__(self, clock):
+        self.clock = clock
+
+    def tick(self, framerate=0):
+        """Wait for the next frame like ``Clock.tick``, running hooks meanwhile.
+
+        Example: ``dt = clock.tick(60) / 1000.0``"""
+        from . import pygame_events
+
+        return pygame_events.wait_frame(self.clock, framerate)
+
+    def __getattr__(self, name):
+        return getattr(self.clock, name)
+
+
+def _give_loop_a_waking_clock():
+    """Until the game loop makes its clock (the first thing it does, in
+    every Pygame Zero version), ``pygame.time.Clock()`` makes a
+    ``WakingClock``; then it is pygame's own again."""
+    pygame_time = importlib.import_module("pygame.time")
+    real = getattr(pygame_time.Clock, "pgnet_real", pygame_time.Clock)
+
+    def waking_clock(*args, **kwargs):
+        pygame_time.Clock = real
+        return WakingClock(real(*args, **kwargs))
+
+    waking_clock.pgnet_real = real
+    pygame_time.Clock = waking_clock
+
+
+def _restore_clock():
+    pygame_time = importlib.import_module("pygame.time")
+    pygame_time.Clock = getattr(pygame_time.Clock, "pgnet_real", pygame_time.Clock)
+
+
+def _wrap_mainloop(original):
+    """Pygame Zero's ``mainloop``, with a waking clock. Works whether it is
+    a plain function (1.2) or a coroutine (later versions): the clock is
+    swapped before it starts, and swapped back when it loads its handlers."""
+
+    def mainloop(game, *args, **kwargs):
+        _give_loop_a_waking_clock()
+        return original(game, *args, **kwargs)
+
+    mainloop.pgnet_wrapped = True
+    return mainloop
+
+
 def _on_tick(dt):
     # pgzero's clock drops a callback that raises even once, so nothing may
     # escape from here or the game would silently stop hearing the network.
@@ -211,6 +280,8 @@ def install():
     game_class = importlib.import_module(_TRIGGER).PGZeroGame
     if not getattr(game_class.load_handlers, "pgnet_wrapped", False):
         game_class.load_handlers = _wrap_load_handlers(game_class.load_handlers)
+    if not getattr(game_class.mainloop, "pgnet_wrapped", False):
+        game_class.mainloop = _wrap_mainloop(game_class.mainloop)
     # each_tick keeps only a weak reference; this module keeps _on_tick alive.
     clock.clock.each_tick(_on_tick)
     scheduler.use_events()

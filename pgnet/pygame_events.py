@@ -28,6 +28,11 @@ handed over in order, a few milliseconds' worth each frame
 (``settings.time_per_frame_s``, at most ``settings.events_per_frame``
 events), so it never freezes a frame and nothing is lost.
 
+A game spends most of each frame asleep, waiting for the next one.
+``wait_frame(clock, fps)``, in place of ``clock.tick(fps)``, spends that
+time waiting on pgnet's sockets instead, and hands over what arrives at once
+(Pygame Zero games do it by themselves: see ``pgnet.pgzero_hooks``).
+
 Thread model: everything here belongs to the thread running the game loop
 (the main thread). Other threads must not call ``pump``.
 """
@@ -42,6 +47,10 @@ from .errors import log
 from .settings import settings
 
 _BATCH = 25  # events collected between two looks at the clock
+# wait_frame leaves this much of the frame to the real clock.tick(): enough
+# for a last look at the sockets and for the tick's own lateness, so the
+# frame is never late because of pgnet.
+_MARGIN_S = 0.0015
 
 #: A Pygame Zero hook: its ``name`` and the ``params`` it may take (the
 #: attributes of its events).
@@ -132,6 +141,7 @@ class NetworkEvents:
         self.watch_all = False
         #: Called with each event instead of posting it (Pygame Zero), or None.
         self.receiver = None
+        self._clock = self._ticked_at = None  # the clock wait_frame last ticked, and when
 
     def pump(self):
         """Collect what arrived and hand it over (see the module's ``pump``)."""
@@ -139,8 +149,32 @@ class NetworkEvents:
         self._collect()
         self._hand_over()
 
-    def _collect(self):
-        """Move what arrived (network and discovery) into the backlog."""
+    def wait_frame(self, clock, fps, handle=None):
+        """``clock.tick(fps)``, handing over what arrives while it waits
+        (see the module's ``wait_frame``)."""
+        if fps and clock is self._clock:
+            due = self._ticked_at + int(1000 / fps) / 1000 - _MARGIN_S
+            self._wake_until(due, handle or self.receiver)
+        passed = clock.tick(fps)
+        self._clock, self._ticked_at = clock, time.perf_counter()
+        return passed
+
+    def _wake_until(self, due, receiver):
+        """Until ``due`` (``time.perf_counter()``), wait on pgnet's sockets
+        and hand over whatever arrives the moment it does."""
+        while True:
+            # zmq_poll counts whole milliseconds: round down, never past due.
+            wait_ms = int((due - time.perf_counter()) * 1000)
+            if wait_ms < 1 or not scheduler.wait_for_input(wait_ms):
+                return
+            self._collect(tick=False, until=due)
+            self._hand_over(receiver, until=due)
+            if self.backlog:  # pygame's queue is full: the next pump() carries on
+                return
+
+    def _collect(self, tick=True, until=None):
+        """Move what arrived (network and discovery) into the backlog,
+        spending at most ``settings.time_per_frame_s`` (or until ``until``)."""
         if self.watched or self.watch_all:
             changes = discovery.get_beacon().changes
             while changes:
@@ -152,7 +186,9 @@ class NetworkEvents:
                     )
         limit = settings.events_per_frame
         deadline = time.perf_counter() + settings.time_per_frame_s
-        first = True
+        if until is not None:
+            deadline = min(deadline, until)
+        first = tick
         while True:
             room = min(_BATCH, limit - len(self.backlog))
             if room <= 0:
@@ -165,14 +201,19 @@ class NetworkEvents:
             if len(arrivals) < room or time.perf_counter() >= deadline:
                 return
 
-    def _hand_over(self):
+    def _hand_over(self, receiver=None, until=None):
         """Give at most a frame's worth of the backlog to the receiver, or
-        post it to pygame's queue (kept, in order, if the queue is full)."""
+        post it to pygame's queue (kept, in order, if the queue is full).
+
+        With ``until`` (``time.perf_counter()``), the frame's idle time is
+        what limits it: it stops there, whatever the count."""
         backlog = self.backlog
+        receiver = receiver or self.receiver
         handed = 0
-        while backlog and handed < settings.events_per_frame:
-            if self.receiver is not None:
-                self.receiver(backlog.popleft())
+        while backlog and (handed < settings.events_per_frame if until is None
+                           else handed % _BATCH or time.perf_counter() < until):
+            if receiver is not None:
+                receiver(backlog.popleft())
                 handed += 1
                 continue
             event = backlog[0]
@@ -232,6 +273,31 @@ def pump():
                     pgnet.reply_to(event, "got it")
     """
     events.pump()
+
+
+def wait_frame(clock, fps, handle=None):
+    """Wait for the next frame, as ``clock.tick(fps)`` does, and meanwhile
+    hand over network events the moment they arrive.
+
+    Use it in place of ``clock.tick(fps)`` in a plain pygame loop, with
+    ``pump()`` once a frame as before. The frame rate stays the same: it
+    returns when ``clock.tick(fps)`` would, and returns what it returns
+    (the milliseconds since the last frame). What arrives while it waits is
+    posted to pygame's queue at once; with ``handle``, a function, each
+    event is passed to it instead, the moment it arrives, so you can answer
+    it without waiting for the next frame. (Pygame Zero games need none of
+    this: pgnet does it for them.)
+
+    Example:
+
+        clock = pygame.time.Clock()
+        while running:
+            pgnet.pump()
+            for event in pygame.event.get():
+                ...
+            pgnet.wait_frame(clock, 60)          # instead of clock.tick(60)
+    """
+    return events.wait_frame(clock, fps, handle)
 
 
 def watch(name=None):

@@ -205,6 +205,19 @@ class Scheduler:
         self._tickers.append(ticker)
         return lambda: ticker in self._tickers and self._tickers.remove(ticker)
 
+    def wait_for_input(self, timeout_ms):
+        """Wait up to ``timeout_ms`` (whole milliseconds) until something
+        arrives on one of the sockets; True if something has (``pump``
+        collects it), False at the end of the wait.
+
+        Example:
+
+            if scheduler.wait_for_input(10):
+                arrivals = scheduler.pump(tick=False)
+        """
+        endpoints = self.endpoints.all()
+        return bool(endpoints) and bool(ready(endpoints, timeout_ms))
+
     def pump(self, limit=1000, tick=True):
         """Collect what has arrived on every socket, without waiting.
 
@@ -275,4 +288,5 @@ when_found = default.when_found
 cancel_postponed = default.cancel_postponed
 frame_wait = default.frame_wait
 every_frame = default.every_frame
+wait_for_input = default.wait_for_input
 pump = default.pump

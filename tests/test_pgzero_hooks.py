@@ -231,6 +231,32 @@ def test_frames_and_hook_latency_while_commands_flow_steadily():
 
 # -- games/hello -------------------------------------------------------------------
 
+def test_hooks_run_while_the_game_waits_for_its_next_frame_at_the_same_frame_rate():
+    """The waking frame: a command reaches its hook during the clock's wait
+    between two frames (not at the next frame), and the frames still come
+    no faster than clock.tick(60) makes them (16 ms)."""
+    import pgnet
+
+    name = unique("waking")
+    with game("waking.py", {"GAME_NAME": name}) as player:
+        player.expect(r"^LISTENING ")
+        player.expect(r"^RUNNING$")
+        inside = []
+        for _ in range(12):
+            count = sum(text.startswith("HOOK ") for text in player.lines)
+            pgnet.send_command(name, "T")
+            wait_until(lambda: sum(text.startswith("HOOK ") for text in player.lines) > count,
+                       15, message="the hook")
+            hook = [text for text in player.lines if text.startswith("HOOK ")][-1].split()
+            inside.append(hook[1] == "True")
+            assert float(hook[2]) >= 14.0, hook  # a frame never comes early
+        pgnet.send_command(name, "QUIT")
+        player.expect(r"^BYE$")
+        assert_clean(player)
+    # A frame's own work is a sliver of it: nearly every command lands in the wait.
+    assert sum(inside) >= 6, inside
+
+
 def test_hello_game_and_robot_talk():
     """games/hello: the game (run as pgzrun would, pressing SPACE every 0.3 s)
     and robot.py find each other, exchange messages and a command, and the

@@ -54,6 +54,39 @@ def test_pump_cost_with_nothing_pending():
 
 # -- import ----------------------------------------------------------------------
 
+def _wait_frame_program(handle):
+    import pgnet
+
+    name = unique("waking")
+    env = {"GAME_NAME": name, "HANDLE": "1" if handle else ""}
+    with game("pygame_waking.py", env) as program:
+        program.expect(r"^LISTENING ")
+        program.expect(r"^RUNNING$")
+        for number in range(3):
+            pgnet.send_command(name, "T")
+            program.expect(r"^(HANDLED|EVENT) T", timeout=15)
+            shortest = float(program.expect(r"^SHORTEST ([\d.]+)$", timeout=15).group(1))
+            assert shortest >= 14.0, shortest  # frames no faster than clock.tick(60)
+        pgnet.send_command(name, "QUIT")
+        program.expect(r"^BYE$")
+        assert program.wait() == 0, program.stderr_text()
+    return program.lines
+
+
+def test_wait_frame_hands_events_to_its_handler_while_it_waits():
+    """What arrives during the wait goes to the handler, then and there; what
+    arrives while the frame runs, to pygame's queue (the next pump())."""
+    lines = _wait_frame_program(handle=True)
+    handled = [text for text in lines if text.startswith("HANDLED T")]
+    assert len(handled) + lines.count("EVENT T") == 3, lines
+    assert "HANDLED T True" in handled and "HANDLED T False" not in handled, lines
+
+
+def test_wait_frame_without_a_handler_posts_the_events():
+    lines = _wait_frame_program(handle=False)
+    assert sum(text == "EVENT T" for text in lines) == 3, lines
+
+
 def test_import_pgnet_does_not_import_pygame():
     code = (
         "import sys, pgnet\n"

@@ -1,0 +1,57 @@
+"""Test game (Pygame Zero): where and when the network hooks run.
+
+Listens on $GAME_NAME. For each command "T" it notes whether the hook ran
+inside the clock's wait between two frames (the waking frame) and the
+shortest time between two update() calls so far, then prints
+"HOOK <inside> <shortest frame in ms>". QUIT quits; so does $GAME_TIMEOUT.
+"""
+
+import os
+import sys
+import time
+import traceback
+
+import pgzrun
+import pgnet
+
+NAME = os.environ["GAME_NAME"]
+GIVE_UP = time.monotonic() + float(os.environ.get("GAME_TIMEOUT", "20"))
+shortest = float("inf")
+last_update = None
+frames = 0
+
+print("LISTENING %s" % pgnet.listen(NAME), flush=True)
+
+
+def inside_the_wait():
+    return any(frame.name == "tick" and frame.filename.endswith("pgzero_hooks.py")
+               for frame in traceback.extract_stack())
+
+
+def on_network_command(command):
+    if command == "T":
+        print("HOOK %s %.2f" % (inside_the_wait(), shortest * 1000), flush=True)
+    elif command == "QUIT":
+        print("BYE", flush=True)
+        sys.exit()
+
+
+def update():
+    global last_update, shortest, frames
+    now = time.perf_counter()
+    frames += 1
+    if last_update is not None and frames > 5:  # (the first frames settle in)
+        shortest = min(shortest, now - last_update)
+    last_update = now
+    if frames == 10:
+        print("RUNNING", flush=True)
+    if time.monotonic() > GIVE_UP:
+        print("TIMEOUT", flush=True)
+        sys.exit(1)
+
+
+def draw():
+    screen.fill((0, 0, 0))
+
+
+pgzrun.go()
