@@ -37,15 +37,29 @@ named "pgnet", so a program that sets up ``logging`` gets them there),
 without Python's usual file-and-line boilerplate.
 """
 
-import logging
 import re
 import sys
 import time
 import warnings
 
+class _Logger:
+    """The "pgnet" logger, looked up on first use: importing ``logging``
+    is a sixth of ``import pgnet``, and most programs never log."""
+
+    def __getattr__(self, name):
+        import logging
+
+        return getattr(logging.getLogger("pgnet"), name)
+
+    def __setattr__(self, name, value):
+        import logging
+
+        setattr(logging.getLogger("pgnet"), name, value)
+
+
 #: The logger pgnet's warnings are shown through. With no logging set up,
 #: Python prints them to the terminal, which is what a beginner needs to see.
-log = logging.getLogger("pgnet")
+log = _Logger()
 
 
 class PgnetError(Exception):

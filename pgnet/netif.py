@@ -20,8 +20,6 @@ import re
 import socket
 from collections import namedtuple
 
-import ifaddr
-
 from .errors import AddressError
 from .settings import settings
 
@@ -60,6 +58,8 @@ def networks():
             print(network.interface, network.ip)
     """
     found = []
+    import ifaddr  # here: it costs a third of import pgnet, and not every program asks
+
     for adapter in ifaddr.get_adapters():
         for ip in adapter.ips:
             if isinstance(ip.ip, str):  # IPv4; IPv6 comes as a tuple

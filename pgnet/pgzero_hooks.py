@@ -44,10 +44,7 @@ thread), between one frame's ``draw()`` and the next one's ``update()``.
 """
 
 import importlib
-import importlib.abc
-import importlib.util
 import sys
-import traceback
 
 from .errors import MessageError, log
 
@@ -97,6 +94,8 @@ def _handler(function, hook, values_of, shielded):
         except Exception as error:
             print("Error in %s (pgnet keeps the network running):" % hook.name,
                   file=sys.stderr)
+            import traceback
+
             traceback.print_exc()
             if asked and not isinstance(error, MessageError):  # (the asker was told)
                 messaging.reply_error_to_arrival(event.arrival, "its %s raised %s: %s"
@@ -256,6 +255,8 @@ def _on_tick(dt):
     try:
         pygame_events.pump()
     except Exception:
+        import traceback
+
         log.error("pgnet: error while polling the network:\n%s", traceback.format_exc())
 
 
@@ -287,15 +288,20 @@ def install():
     scheduler.use_events()
 
 
-class _AfterImport(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+class _AfterImport:
     """Finds nothing itself; wraps the real loader of ``pgzero.game`` so
-    that pgnet installs its hooks right after that module has run."""
+    that pgnet installs its hooks right after that module has run.
+
+    (A finder and a loader by what it does: importlib.abc's base classes
+    would cost every ``import pgnet`` several milliseconds.)"""
 
     def find_spec(self, fullname, path, target=None):
         if fullname != _TRIGGER:
             return None
         sys.meta_path.remove(self)
         try:
+            import importlib.util
+
             spec = importlib.util.find_spec(fullname)
         finally:
             sys.meta_path.insert(0, self)
