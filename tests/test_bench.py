@@ -18,11 +18,19 @@ except ImportError:  # tests/ is not a package: pytest puts it on sys.path
 
 #: The start of each figure's name, in the order the table lists them.
 FIGURES = [
-    "request/reply round trip, by address",
+    "request/reply round trip, by address, pinned to one CPU",
+    "request/reply round trip, by address, unpinned",
     "request/reply round trip, by service name",
     "news throughput",
+    "100 KB news throughput",
+    "20 requesters",
+    "30 subscribers",
     "per-frame pgnet.pump()",
     "hook latency in a running Pygame Zero game",
+    "idle Pygame Zero game",
+    "idle discovery thread wakeups",
+    "import pgnet",
+    "pgnet list",
     "discovery, new process -> address of a running service, one machine",
     "discovery, new process -> address of a running service, two namespaces",
     "advertise() call",
@@ -75,7 +83,7 @@ def test_quick_benchmark_prints_every_figure_with_target_and_mark():
             continue
         assert result in ("PASS", "SHORT"), row
         assert re.search(r"\d", mine), row  # pgnet's figure was measured
-        if name.startswith(("request/reply", "news")):  # compared with raw pyzmq
+        if name.startswith(("request/reply", "news", "100 KB", "20 requesters")):  # against raw
             assert re.search(r"\d", raw) and re.search(r"\d\.\d\dx", ratio), row
 
 

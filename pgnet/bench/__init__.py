@@ -4,8 +4,8 @@ It runs wherever pgnet is installed with its game extra (`pip install
 "pgnet[game]"`: the game figures need pygame and Pygame Zero), from any
 directory:
 
-    python -m pgnet.bench           # the full run, under two minutes
-    python -m pgnet.bench --quick   # a short run, under half a minute (CI)
+    python -m pgnet.bench           # the full run, a few minutes
+    python -m pgnet.bench --quick   # a short run, under a minute (CI)
 
 The figure across two network namespaces also needs root, `ip netns` and
 the repository's `tests/netns.py`, so it runs only with a pgnet from a clone
@@ -26,7 +26,9 @@ other.
 
 How the files share the work: `run` (the command line and the report's
 order), `figures` (one function per figure), `workers` (each figure's
-measuring side, run in a fresh process), `children` (starting those
+measuring side, run in a fresh process), `crowd` and `idle` (the figures
+with many programs at once, and those of pgnet doing nothing: each with its
+workers), `children` (starting those
 processes), `programs` (the source of the servers, publishers and games they
 start) and `report` (machine description, table, PASS/SHORT marks).
 """

@@ -58,22 +58,29 @@ for _ in range(10**7):
     pgnet.send_reply(name, request)
 """
 
-#: Publishers (`PUBLISHER % (PAYLOAD,)`, then argv "raw" or "pgnet NAME"):
+#: Publishers (`PUBLISHER % (repr(PAYLOAD),)`, or another expression for the
+#: payload; then argv "raw", "well" (raw done well: pyzmq's Cython-level
+#: sends and one Packer) or "pgnet NAME"):
 #: send "w" (warm-up) news every millisecond until told "go N" on stdin,
 #: then N "d" items as fast as possible and one "e"; then wait for the next
 #: "go N" (or end of input).
 PUBLISHER = r"""
 import select, sys, time
-PAYLOAD = %r
+PAYLOAD = %s
 KIND = sys.argv[1]
-if KIND == "raw":
+if KIND in ("raw", "well"):
     import msgpack, zmq
     sock = zmq.Context.instance().socket(zmq.PUB)
     sock.setsockopt(zmq.SNDHWM, 100000)
     port = sock.bind_to_random_port("tcp://127.0.0.1")
     print("READY 127.0.0.1:%%d" %% port, flush=True)
+    send, packer, MORE = zmq.backend.Socket.send, msgpack.Packer(), int(zmq.SNDMORE)
     def publish(topic, news):
-        sock.send_multipart([topic.encode(), msgpack.packb(news)])
+        if KIND == "raw":
+            sock.send_multipart([topic.encode(), msgpack.packb(news)])
+        else:
+            send(sock, topic.encode(), MORE)
+            send(sock, packer.pack(news))
 else:
     import pgnet
     name = sys.argv[2]
@@ -165,3 +172,117 @@ pgzrun.go()
 
 #: What a memory game adds to import and start pgnet: `WITH_PGNET % name`.
 WITH_PGNET = "import pgnet\npgnet.listen(%r)"
+
+#: UDP echo server: the floor under any round trip between two processes.
+UDP_SERVER = r"""
+import socket
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+sock.bind(("127.0.0.1", 0))
+sock.settimeout(60)
+print("READY 127.0.0.1:%d" % sock.getsockname()[1], flush=True)
+for _ in range(10**7):
+    try:
+        data, peer = sock.recvfrom(65536)
+    except socket.timeout:
+        break
+    sock.sendto(data, peer)
+"""
+
+#: Raw pyzmq done well: a REP echo server with pyzmq's Cython-level calls.
+RAW_WELL_SERVER = r"""
+import msgpack, zmq
+sock = zmq.Context.instance().socket(zmq.REP)
+sock.setsockopt(zmq.RCVTIMEO, 60000)
+port = sock.bind_to_random_port("tcp://127.0.0.1")
+print("READY 127.0.0.1:%d" % port, flush=True)
+send, recv = zmq.backend.Socket.send, zmq.backend.Socket.recv
+packer = msgpack.Packer()
+for _ in range(10**7):
+    try:
+        request = msgpack.unpackb(recv(sock))
+    except zmq.Again:
+        break
+    send(sock, packer.pack(request))
+"""
+
+#: A requester among many (argv: "raw" or "pgnet", the address, how many
+#: requests): prints READY, waits for "go" on stdin, then RESULT {"s": time}.
+REQUESTER = r"""
+import json, sys, time
+PAYLOAD = %r
+kind, address, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+if kind == "raw":
+    import msgpack, zmq
+    sock = zmq.Context.instance().socket(zmq.REQ)
+    sock.connect("tcp://" + address)
+    def ask():
+        sock.send(msgpack.packb(PAYLOAD))
+        return msgpack.unpackb(sock.recv())
+else:
+    import pgnet
+    def ask():
+        return pgnet.send_message(address, PAYLOAD, wait_for_reply_s=30)
+ask()
+print("READY", flush=True)
+sys.stdin.readline()
+start = time.perf_counter()
+for _ in range(count):
+    ask()
+print("RESULT " + json.dumps({"s": time.perf_counter() - start}), flush=True)
+"""
+
+#: A subscriber among many (argv: "raw" or "pgnet", the address or name, how
+#: many items): each item carries the monotonic time it was published;
+#: prints READY once news flows, then RESULT {"latencies": [...]}.
+STATE_SUBSCRIBER = r"""
+import json, sys, time
+kind, where, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+if kind == "raw":
+    import msgpack, zmq
+    sock = zmq.Context.instance().socket(zmq.SUB)
+    sock.setsockopt(zmq.SUBSCRIBE, b"state")
+    sock.connect("tcp://" + where)
+    def next_item():
+        return msgpack.unpackb(sock.recv_multipart()[1])
+else:
+    import pgnet
+    pgnet.subscribe(where, "state", wait_for_s=30)
+    def next_item():
+        return pgnet.wait_for_news(where, "state", wait_for_s=30)[1]
+next_item()
+print("READY", flush=True)
+latencies = []
+while len(latencies) < count:
+    item = next_item()
+    if item.get("go"):
+        latencies.append(time.monotonic() - item["t"])
+print("RESULT " + json.dumps({"latencies": latencies}), flush=True)
+"""
+
+#: A Pygame Zero game that runs $BENCH_FRAMES frames and reports its CPU
+#: time and mean frame: `IDLE_GAME % ""` without pgnet, `IDLE_GAME %
+#: (WITH_PGNET % name)` with it, listening.
+IDLE_GAME = r"""
+import json, os, sys, time
+import pgzrun
+%s
+WIDTH, HEIGHT = 160, 120
+FRAMES = int(os.environ.get("BENCH_FRAMES", "300"))
+frames = 0
+
+def update():
+    global frames, started, cpu
+    frames += 1
+    if frames == 30:
+        started, cpu = time.monotonic(), time.process_time()
+    elif frames == 30 + FRAMES:
+        wall = time.monotonic() - started
+        print("RESULT " + json.dumps({"cpu": (time.process_time() - cpu) / wall,
+                                      "frame": wall / FRAMES}), flush=True)
+        sys.exit(0)
+
+def draw():
+    screen.fill((0, 0, 40))
+
+pgzrun.go()
+"""

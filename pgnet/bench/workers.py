@@ -29,6 +29,8 @@ from .programs import (
     PUBLISHER,
     RAW_ROUTER_SERVER,
     RAW_SERVER,
+    RAW_WELL_SERVER,
+    UDP_SERVER,
     WITH_PGNET,
 )
 
@@ -46,25 +48,43 @@ def unique_name(word):
     return "bench-%s-%s" % (word, uuid.uuid4().hex[:8])
 
 
-def work_round_trip(total, rounds):
-    """Time request/reply round trips: raw REQ/REP, raw pgnet frames, pgnet.
+def work_round_trip(total, rounds, pinned=False):
+    """Time request/reply round trips: UDP, raw REQ/REP, raw pgnet frames, pgnet.
 
-    Four kinds, `total` calls each, in `rounds` interleaved rounds against
-    three echo servers: "raw" (REQ/REP), "frames" (DEALER/ROUTER with
-    pgnet's frames), "address" and "name" (`pgnet.send_message`). Example:
-    `work_round_trip(900, 6)["raw"]` is like `{"median": 4.4e-05, "p99": ..., "n": 900}`.
+    Six kinds, `total` calls each, in `rounds` interleaved rounds against
+    echo servers: "udp" (UDP ping-pong: the floor), "raw" (REQ/REP, naive
+    pyzmq), "well" (REQ/REP with pyzmq's Cython-level calls), "frames"
+    (DEALER/ROUTER with pgnet's four frames), "address" and "name"
+    (`pgnet.send_message`). `pinned` runs this process and the servers on
+    one CPU. Example: `work_round_trip(900, 6)["raw"]` is like
+    `{"median": 4.4e-05, "p99": ..., "n": 900}`.
     """
+    import socket
+
     import msgpack
     import zmq
     import pgnet
 
+    if pinned:  # the servers started below inherit it
+        os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
     name = unique_name("echo")
     with Child(script(RAW_SERVER)) as raw_server, \
+            Child(script(RAW_WELL_SERVER)) as well_server, \
+            Child(script(UDP_SERVER)) as udp_server, \
             Child(script(RAW_ROUTER_SERVER)) as router_server, \
             Child(script(PGNET_SERVER, name)) as pgnet_server:
         raw_address = raw_server.expect("READY", 20)
+        well_address = well_server.expect("READY", 20)
+        udp_host, udp_port = udp_server.expect("READY", 20).split(":")
         router_address = router_server.expect("READY", 20)
         pgnet_address = pgnet_server.expect("READY", 20)
+        udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        udp.settimeout(5)
+        udp.connect((udp_host, int(udp_port)))
+        well = zmq.Context.instance().socket(zmq.REQ)
+        well.setsockopt(zmq.RCVTIMEO, 5000)
+        well.connect("tcp://" + well_address)
+        send, recv, packer = zmq.backend.Socket.send, zmq.backend.Socket.recv, msgpack.Packer()
         sock = zmq.Context.instance().socket(zmq.REQ)
         sock.setsockopt(zmq.RCVTIMEO, 5000)
         sock.connect("tcp://" + raw_address)
@@ -77,6 +97,14 @@ def work_round_trip(total, rounds):
             sock.send(msgpack.packb(PAYLOAD))
             return msgpack.unpackb(sock.recv())
 
+        def udp_ping():
+            udp.send(packer.pack(PAYLOAD))
+            return msgpack.unpackb(udp.recv(65536))
+
+        def raw_well():
+            send(well, packer.pack(PAYLOAD))
+            return msgpack.unpackb(recv(well))
+
         def pgnet_frames():
             number = next(numbers).to_bytes(8, "big")
             dealer.send_multipart([number, b"", b"message", msgpack.packb(PAYLOAD)])
@@ -88,7 +116,8 @@ def work_round_trip(total, rounds):
         def by_name():
             return pgnet.send_message(name, PAYLOAD, wait_for_reply_s=5)
 
-        kinds = {"raw": raw, "frames": pgnet_frames, "address": by_address, "name": by_name}
+        kinds = {"udp": udp_ping, "raw": raw, "well": raw_well, "frames": pgnet_frames,
+                 "address": by_address, "name": by_name}
         times = {kind: [] for kind in kinds}
         for call in kinds.values():
             for _ in range(200):
@@ -105,90 +134,118 @@ def work_round_trip(total, rounds):
                     start = clock()
                     call()
                     store.append(clock() - start)
-        sock.close(0)
-        dealer.close(0)
+        for each in (sock, dealer, well):
+            each.close(0)
+        udp.close()
     return {kind: {"median": statistics.median(v), "p99": _percentile(v, 0.99), "n": len(v)}
             for kind, v in times.items()}
 
 
-def work_news(count, reps):
-    """Time `count` news items from a raw PUB and from `pgnet.publish_news`.
+def work_news(count, reps, sides=("raw", "well", "pgnet"), payload=None):
+    """Time `count` news items from raw PUB, raw done well and `pgnet.publish_news`.
 
-    Each side is measured `reps` times, alternating, after both publishers
-    are warm. Example: `work_news(20000, 1)` is like
-    `{"raw": [{"rate": 158000.0, "received": 20000, "sent": 20000}], "pgnet": [...]}`.
+    Each side in `sides` is measured `reps` times, in turn, after every
+    publisher is warm; `payload` is a Python expression for each item (the
+    small dict if None). Also reports this process's peak memory (KiB), which
+    means something when one side runs alone. Example: `work_news(20000, 1)`
+    is like `{"raw": [{"rate": 158000.0, "received": 20000, "sent": 20000}],
+    ..., "peak_kib": 60000}`.
     """
+    import contextlib
+    import resource
+
     import msgpack
     import zmq
     import pgnet
 
     name = unique_name("news")
-    publisher_code = PUBLISHER % (PAYLOAD,)
-    with Child(script(publisher_code, "raw")) as raw_publisher, \
-            Child(script(publisher_code, "pgnet", name)) as pgnet_publisher:
-        raw_address = raw_publisher.expect("READY", 20)
-        pgnet_publisher.expect("READY", 20)
-        sock = zmq.Context.instance().socket(zmq.SUB)
-        sock.setsockopt(zmq.RCVHWM, 100000)
-        sock.setsockopt(zmq.RCVTIMEO, 2000)
-        sock.setsockopt(zmq.SUBSCRIBE, b"")
-        sock.connect("tcp://" + raw_address)
-        if not pgnet.subscribe(name, "", wait_for_s=10):
-            raise RuntimeError("the pgnet publisher did not answer")
-
-        def raw_next():
-            try:
-                topic, body = sock.recv_multipart()
-            except zmq.Again:
-                return None
-            return topic.decode(), msgpack.unpackb(body)
-
-        def pgnet_next():
-            topic, news = pgnet.wait_for_news(name, "", wait_for_s=2)
-            return None if topic is None else (topic, news)
-
-        def drain(receive):
-            for _ in range(10**6):
-                item = receive()
-                if item is None or item[0] == "w":
-                    return item
-            return None
-
-        sides = {"raw": (raw_publisher, raw_next), "pgnet": (pgnet_publisher, pgnet_next)}
-        for publisher, receive in sides.values():  # both are warm: news flows
-            if drain(receive) is None:
+    publisher_code = PUBLISHER % (payload or repr(PAYLOAD),)
+    recv = zmq.backend.Socket.recv
+    with contextlib.ExitStack() as stack:
+        publishers, receivers, sockets = {}, {}, []
+        for side in sides:
+            args = ("pgnet", name) if side == "pgnet" else (side,)
+            publishers[side] = stack.enter_context(Child(script(publisher_code, *args)))
+        for side in sides:
+            address = publishers[side].expect("READY", 20)
+            if side == "pgnet":
+                if not pgnet.subscribe(name, "", wait_for_s=10):
+                    raise RuntimeError("the pgnet publisher did not answer")
+                receivers[side] = _pgnet_news(pgnet, name)
+                continue
+            sock = zmq.Context.instance().socket(zmq.SUB)
+            sock.setsockopt(zmq.RCVHWM, 100000)
+            sock.setsockopt(zmq.RCVTIMEO, 2000)
+            sock.setsockopt(zmq.SUBSCRIBE, b"")
+            sock.connect("tcp://" + address)
+            sockets.append(sock)
+            receivers[side] = _raw_news(sock, msgpack, zmq, recv if side == "well" else None)
+        for side in sides:  # every publisher is warm: news flows
+            if _drain(receivers[side], "w") is None:
                 raise RuntimeError("no warm-up news arrived")
-        sock.setsockopt(zmq.RCVTIMEO, 0)
         results = {side: [] for side in sides}
-        clock = time.perf_counter
         for number in range(reps):
-            for side in (("raw", "pgnet") if number % 2 == 0 else ("pgnet", "raw")):
-                publisher, receive = sides[side]
-                # Throw away what is left from the warm-up.
-                if side == "raw":
-                    sock.setsockopt(zmq.RCVTIMEO, 0)
-                    while raw_next() is not None:
-                        pass
-                    sock.setsockopt(zmq.RCVTIMEO, 2000)
-                else:
-                    while pgnet.wait_for_news(name, "", wait_for_s=0)[0] is not None:
-                        pass
-                publisher.say("go %d" % count)
-                received, first, last = 0, None, None
-                deadline = time.monotonic() + 60
-                while received < count and time.monotonic() < deadline:
-                    item = receive()
-                    if item is None or item[0] == "e":
-                        break
-                    if item[0] == "d":
-                        last = clock()
-                        if first is None:
-                            first = last
-                        received += 1
-                rate = (received - 1) / (last - first) if received > 1 else 0.0
-                results[side].append({"rate": rate, "received": received, "sent": count})
-        sock.close(0)
+            for side in sides[number % len(sides):] + sides[:number % len(sides)]:
+                _drain(receivers[side], None, wait=False)  # what is left from the warm-up
+                publishers[side].say("go %d" % count)
+                results[side].append(_receive_burst(receivers[side], count))
+        for sock in sockets:
+            sock.close(0)
+    results["peak_kib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return results
+
+
+def _pgnet_news(pgnet, name):
+    def receive(wait=True):
+        topic, news = pgnet.wait_for_news(name, "", wait_for_s=2 if wait else 0)
+        return None if topic is None else (topic, news)
+    return receive
+
+
+def _raw_news(sock, msgpack, zmq, recv):
+    """Receiving raw news: naive (`recv_multipart`), or done well (`recv`
+    of pyzmq's Cython level, the two frames known)."""
+    def receive(wait=True):
+        if not wait:
+            sock.setsockopt(zmq.RCVTIMEO, 0)
+        try:
+            if recv is None:
+                topic, body = sock.recv_multipart()
+            else:
+                topic = recv(sock)
+                body = recv(sock)
+        except zmq.Again:
+            return None
+        finally:
+            if not wait:
+                sock.setsockopt(zmq.RCVTIMEO, 2000)
+        return topic.decode(), msgpack.unpackb(body)
+    return receive
+
+
+def _drain(receive, until, wait=True):
+    for _ in range(10**6):
+        item = receive(wait)
+        if item is None or item[0] == until:
+            return item
+    return None
+
+
+def _receive_burst(receive, count):
+    clock = time.perf_counter
+    received, first, last = 0, None, None
+    deadline = time.monotonic() + 60
+    while received < count and time.monotonic() < deadline:
+        item = receive()
+        if item is None or item[0] == "e":
+            break
+        if item[0] == "d":
+            last = clock()
+            if first is None:
+                first = last
+            received += 1
+    rate = (received - 1) / (last - first) if received > 1 else 0.0
+    return {"rate": rate, "received": received, "sent": count}
 
 
 def work_pump(calls):
@@ -391,7 +448,8 @@ def work_memory(runs):
     return results
 
 
-#: The workers by name, for `python -m pgnet.bench --worker NAME ARGS`.
+#: The workers by name, for `python -m pgnet.bench --worker NAME ARGS`
+#: (with those of `crowd` and `idle`, added by `worker_main`).
 WORKERS = {
     "round_trip": work_round_trip,
     "news": work_news,
@@ -422,7 +480,10 @@ def worker_main(name, args):
             raise SystemExit("refusing to run outside the benchmark's namespaces")
     else:  # belt and braces: the parent set this already
         os.environ["PGNET_NETWORK"] = pgnet.settings.network = "127.*"
-    result = WORKERS[name](*json.loads(args))
+    from . import crowd, idle
+
+    workers = dict(WORKERS, **crowd.WORKERS, **idle.WORKERS)
+    result = workers[name](*json.loads(args))
     print("RESULT " + json.dumps(result), flush=True)
 
 
