@@ -54,7 +54,7 @@ import zmq
 
 from . import registry, scheduler, transport, wire
 from .commands import encode_command, split_command  # (split_command: a public call here too)
-from .errors import MessageError, NoReplyWarning, PgnetError, warn
+from .errors import MessageError, NoReplyWarning, PgnetError, stops_at_public_call, warn
 from .transport import COMMAND, CONFIRM, DEFAULT_WAIT_S, MESSAGE
 
 # Events mode is read at each send: as an attribute, not a call (see
@@ -72,6 +72,7 @@ def _wait_limit(wait_for_s):
 
 # -- messages ------------------------------------------------------------------
 
+@stops_at_public_call
 def send_message(address, message, wait_for_reply_s=None, raw=False):
     """Send ``message`` to ``address`` (or a name) and return the reply.
 
@@ -151,6 +152,7 @@ def listen(address):
     return registry.bound_listener(address).address
 
 
+@stops_at_public_call
 def wait_for_message(address, wait_for_s=None):
     """Wait for a message on ``address`` (or a name) and return it.
 
@@ -205,6 +207,7 @@ def reply_to_arrival(arrival, reply):
 
 # -- commands ------------------------------------------------------------------
 
+@stops_at_public_call
 def send_command(address, command, *params):
     """Send a command and its parameters; don't wait for an answer.
 
@@ -225,6 +228,7 @@ def send_command(address, command, *params):
         sender.send(COMMAND, body)
 
 
+@stops_at_public_call
 def wait_for_command(address, wait_for_s=None):
     """Wait for a command on ``address`` (or a name).
 
@@ -267,6 +271,7 @@ def publish_news(address, topic, news, raw=False):
     registry.bound_publisher(address).publish(topic, body)
 
 
+@stops_at_public_call
 def subscribe(address, topic="", wait_for_s=None, raw=False):
     """Start receiving news from ``address`` (or a name) whose topic starts
     with ``topic`` ("" means all of it).
@@ -324,6 +329,7 @@ def subscribe(address, topic="", wait_for_s=None, raw=False):
             subscriber.socket.setsockopt(zmq.UNSUBSCRIBE, token)
 
 
+@stops_at_public_call
 def wait_for_news(address, topic="", wait_for_s=None, raw=False):
     """Wait for news from ``address`` (or a name) whose topic starts with
     ``topic``. Returns ``(topic, news)``, or ``(None, None)`` if nothing
