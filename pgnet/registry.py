@@ -17,8 +17,8 @@ functions here are its methods:
 Threads: the main thread only, like the sockets themselves.
 """
 
-from . import addresses, discovery
-from .errors import AddressError, SocketRoleError
+from . import addresses, discovery, reachable
+from .errors import AddressError, NotSentWarning, SocketRoleError, warn
 from .transport import Listener, Publisher, Sender, Subscriber
 
 #: After ``close_all``, how long a bind waits for a port this program has
@@ -26,6 +26,7 @@ from .transport import Listener, Publisher, Sender, Subscriber
 BIND_SETTLE_S = 0.5
 
 _MAX_CHECKED = 1000  # "ip:port" targets remembered as needing no checks
+_REACH_CHECK_S = 0.5  # the longest a first send waits to learn a computer is there
 
 
 class Endpoints:
@@ -148,6 +149,8 @@ class Endpoints:
         key = (cls.role, address)
         endpoint = self._endpoints.get(key)
         if endpoint is None:
+            if cls is Sender and wait_s and not _accepts_connections(address, target, wait_s):
+                return None
             endpoint = self._endpoints[key] = cls(address, target)
             endpoint.publishers = self._publishers
         return endpoint
@@ -190,6 +193,21 @@ class Endpoints:
             self._recently_closed = True
         self._endpoints.clear()
         del self._publishers[:]
+
+
+def _accepts_connections(address, target, wait_s):
+    """Before the first send to ``address``: say at once, as a warning, if
+    nothing listens there or it cannot be reached, as the ``pgnet`` command
+    does, instead of a silent wait for a reply that cannot come. (Not in a
+    game, where a frame must never wait: ``wait_s`` is 0 there.)"""
+    reason = reachable.problem(
+        address, target if target == address else "%r (%s)" % (target, address),
+        min(wait_s, _REACH_CHECK_S), silence_is_a_problem=False,
+    )
+    if reason is None:
+        return True
+    warn(NotSentWarning, "Not sent: %s", reason)
+    return False
 
 
 #: This program's endpoints: the one instance the functions below use.
