@@ -26,6 +26,7 @@ pytestmark = pytest.mark.skipif(
 PAGES = [
     "index.html",
     "getting-started/index.html",
+    "install/index.html",
     "first-networked-game/index.html",
     "events/index.html",
     "pygame/index.html",
