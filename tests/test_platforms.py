@@ -6,6 +6,8 @@ case simulated here so that it is tested on every system:
   is wrong with it. The relay and every program's discovery must carry on.
 * Sharing the discovery port: SO_REUSEADDR everywhere; SO_REUSEPORT where
   it exists (macOS needs it; Windows has none; some kernels refuse it).
+* macOS passes no broadcast on 127.x: the doctor says so instead of
+  blaming a firewall.
 """
 
 import socket
@@ -121,3 +123,14 @@ def test_two_sockets_really_share_the_discovery_port_here():
     finally:
         for sock in socks:
             sock.close()
+
+
+def test_the_doctor_on_a_mac_explains_the_missing_loopback_broadcast():
+    from pgnet.cli.doctor.broadcasts import Heard, check_broadcasts
+    from pgnet.cli.doctor.report import Report
+    for platform, kind, words in (("darwin", "warn", "macOS passes no broadcasts"),
+                                  ("linux", "problem", "even programs on this computer")):
+        report = Report(write=lambda line: None)
+        check_broadcasts(report, ["127.255.255.255"], Heard(), 1.0, 46374, (), platform)
+        (finding,) = report.findings
+        assert (finding.kind, words in finding.text) == (kind, True), finding

@@ -13,6 +13,7 @@ Example:
 """
 
 import socket
+import sys
 import time
 import uuid
 from collections import namedtuple
@@ -132,10 +133,11 @@ NO_BROADCASTS_ADVICE = (
 _REFUSED_BY_FIREWALL = ("Operation not permitted", "Permission denied")
 
 
-def check_broadcasts(report, targets, heard, wait_s, port, own_ips=()):
+def check_broadcasts(report, targets, heard, wait_s, port, own_ips=(), platform=sys.platform):
     """Which broadcasts came back (and in how long), and a problem, with
     what to do, for each that did not. ``own_ips`` (this computer's
-    addresses) tell the answers of other computers from its own.
+    addresses) tell the answers of other computers from its own;
+    ``platform`` is ``sys.platform`` (macOS has no loopback broadcast).
 
     Example:
 
@@ -160,7 +162,15 @@ def check_broadcasts(report, targets, heard, wait_s, port, own_ips=()):
         not a.source.startswith("127.") and a.source not in own_ips for a in heard.programs)
     for target in lost:
         error = heard.send_errors.get(target)
-        if error is not None and (error in _REFUSED_BY_FIREWALL or others_answered):
+        if target == netif.LOOPBACK_BROADCAST and platform == "darwin":
+            report.warn(
+                "broadcasts on this Mac (127.255.255.255) do not come back: macOS "
+                "passes no broadcasts on 127.x.",
+                "Programs on this Mac find each other through the broadcasts of its "
+                "Wi-Fi or cable instead. With no network at all, use an address "
+                "such as '127.0.0.1:5000' instead of a name.",
+            )
+        elif error is not None and (error in _REFUSED_BY_FIREWALL or others_answered):
             report.problem(
                 "discovery broadcasts to %s cannot be sent (%s)." % (target, error),
                 "A firewall on this computer blocks pgnet's outgoing broadcasts "
