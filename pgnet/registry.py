@@ -149,7 +149,8 @@ class Endpoints:
         key = (cls.role, address)
         endpoint = self._endpoints.get(key)
         if endpoint is None:
-            if cls is Sender and wait_s and not _accepts_connections(address, target, wait_s):
+            typed = not isinstance(target, str) or addresses.is_address(target)  # not a name
+            if cls is Sender and wait_s and typed and not _accepts_connections(address, wait_s):
                 return None
             endpoint = self._endpoints[key] = cls(address, target)
             endpoint.publishers = self._publishers
@@ -195,15 +196,21 @@ class Endpoints:
         del self._publishers[:]
 
 
-def _accepts_connections(address, target, wait_s):
-    """Before the first send to ``address``: say at once, as a warning, if
-    nothing listens there or it cannot be reached, as the ``pgnet`` command
-    does, instead of a silent wait for a reply that cannot come. (Not in a
-    game, where a frame must never wait: ``wait_s`` is 0 there.)"""
-    reason = reachable.problem(
-        address, target if target == address else "%r (%s)" % (target, address),
-        min(wait_s, _REACH_CHECK_S), silence_is_a_problem=False,
-    )
+def _accepts_connections(address, wait_s):
+    """Before the first send to ``address``, typed as "ip:port": say at
+    once, as a warning, if nothing listens there or it cannot be reached,
+    as the ``pgnet`` command does, instead of a silent wait for a reply
+    that cannot come.
+
+    Not for a name, nor an address some program advertises: a program
+    advertises its name a moment before it opens its port, and a send in
+    that moment must wait for it, not fail. Not in a game either, where a
+    frame must never wait (``wait_s`` is 0 there)."""
+    peer = discovery.current_beacon()
+    if peer is not None and any(service.address == address for service in peer.services()):
+        return True
+    reason = reachable.problem(address, address, min(wait_s, _REACH_CHECK_S),
+                               silence_is_a_problem=False)
     if reason is None:
         return True
     warn(NotSentWarning, "Not sent: %s", reason)

@@ -39,6 +39,8 @@ def program(doc, file, replace=(), env=None):
 def stop_with_ctrl_c(prog):
     """Ctrl+C, as at the terminal (the program is running its loop): it
     says bye and ends cleanly."""
+    if os.name == "nt":
+        pytest.skip("on Windows Ctrl+C is a console event, not a signal a test can send")
     prog.process.send_signal(signal.SIGINT)
     prog.expect(r"^Bye$")
     status = prog.wait(10)

@@ -32,6 +32,7 @@ def waiting(pid, where_words):
     return any(word in where for word in where_words)
 
 
+@pytest.mark.skipif(os.name == "nt", reason="on Windows Ctrl+C is a console event, not a signal a test can send")
 @pytest.mark.parametrize("example, args, ready, waits", [
     # (hello/robot.py is stopped while it looks for the game)
     ("hello/robot.py", [], r"^Looking for the game\.\.\.$", ANOTHER_THREAD),
