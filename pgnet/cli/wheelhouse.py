@@ -50,7 +50,7 @@ TARGETS = {
 #: Example: ``pip download --no-deps pgzero>=1.2``.
 PGZERO = "pgzero>=1.2"
 
-EPILOG = """\
+_EPILOG = """\
 examples:
   pgnet wheelhouse usb/pgnet                        every kind of computer
   pgnet wheelhouse usb/pgnet --for windows macos    only these
@@ -78,7 +78,7 @@ def add_parser(commands):
             "pygame-ce, Pygame Zero) as wheels into DIR, for each kind of computer\n"
             "the class has, so that they install from a USB stick with no internet.\n"
             "Needs internet on this computer, once. Python versions: 3.9 and newer."),
-        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub.add_argument("folder", metavar="DIR", help="where to put the wheels (made if needed)")
     sub.add_argument("--for", dest="targets", nargs="+", metavar="KIND",
