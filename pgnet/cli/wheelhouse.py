@@ -35,7 +35,7 @@ from .output import OK, Failure, note, say
 #: Example: ``TARGETS["windows"]`` is ``[["win_amd64"]]``.
 TARGETS = {
     "windows": [["win_amd64"]],
-    "macos": [["macosx_11_0_arm64"], ["macosx_10_9_x86_64"]],
+    "macos": [["macosx_11_0_arm64"], ["macosx_12_0_x86_64"]],  # Apple chips; Intel, macOS 12 or newer
     "linux": [["manylinux_2_28_x86_64", "manylinux2014_x86_64"]],
     # Raspberry Pi OS 64-bit (any Pi 3, 4, 5, Zero 2 W). The 32-bit system
     # gets its wheels from piwheels.org, which it uses by default.
