@@ -14,7 +14,6 @@ Example::
         visit.requests, visit.failed, visit.result
 """
 
-import fcntl
 import json
 import os
 import select
@@ -175,6 +174,8 @@ class Browser:
 def _pipes_to_3_and_4(commands_read, replies_write):
     """In the child, before Chromium starts: its command pipe on fd 3, its
     reply pipe on fd 4 (by way of fds above both, so neither clobbers the other)."""
+    import fcntl  # (POSIX only: the browser test is skipped on Windows)
+
     high_read = fcntl.fcntl(commands_read, fcntl.F_DUPFD, 10)
     high_write = fcntl.fcntl(replies_write, fcntl.F_DUPFD, 10)
     os.dup2(high_read, 3)
