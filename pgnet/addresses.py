@@ -78,8 +78,8 @@ def is_address(text):
         return True
     text = text.strip()
     host, _, port = text.rpartition(":")
-    if host and _PORT.match(port):
-        return True
+    if host and (_PORT.match(port) or _IPV4.match(host)):
+        return True  # (an IP with a bad port is a mistaken address, not a name)
     return bool(_PORT.match(text) or _IPV4.match(text) or "*" in text)
 
 
@@ -110,6 +110,10 @@ def split(address):
     host, colon, port = text.rpartition(":")
     if colon and host and _PORT.match(port):
         return host, _port(port, address)
+    if colon and _IPV4.match(host):
+        raise AddressError(
+            "%r: the port after ':' must be a number, as in '%s:5000'." % (address, host)
+        )
     return text, None
 
 

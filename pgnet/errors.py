@@ -37,6 +37,7 @@ named "pgnet", so a program that sets up ``logging`` gets them there),
 without Python's usual file-and-line boilerplate.
 """
 
+import functools
 import re
 import sys
 import time
@@ -258,6 +259,38 @@ def warn_limited(key, category, text, *args):
     if state[0] == 0 and not state[1]:
         state[1] = now + 1.0
     warnings.warn(text % args if args else text, category, stacklevel=2)
+
+
+def stops_at_public_call(function):
+    """Decorate a public pgnet call that may wait, so that Ctrl+C during
+    the wait shows a short traceback ending at that call (the line of your
+    program, then the pgnet call), not twenty lines inside ZeroMQ.
+
+    The ``KeyboardInterrupt`` itself is raised as usual: catch it to stop
+    cleanly. Example:
+
+        @stops_at_public_call
+        def wait_for_command(address, wait_for_s=None):
+            ...
+
+        try:
+            while True:
+                pgnet.wait_for_command("robot", wait_for_s=60)
+        except KeyboardInterrupt:
+            print("Bye")
+    """
+    @functools.wraps(function)
+    def call(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except KeyboardInterrupt as interrupt:
+            # The traceback here: this frame, then the public call's, then
+            # pgnet's and ZeroMQ's insides. Keep it up to the public call.
+            public = interrupt.__traceback__.tb_next
+            if public is not None:
+                public.tb_next = None
+            raise interrupt.with_traceback(public)
+    return call
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

@@ -58,7 +58,7 @@ import zmq
 
 from . import registry, scheduler, transport, wire
 from .commands import encode_command, split_command  # (split_command: a public call here too)
-from .errors import MessageError, NoReplyWarning, PgnetError, warn
+from .errors import MessageError, NoReplyWarning, PgnetError, stops_at_public_call, warn
 from .transport import COMMAND, CONFIRM, DEFAULT_WAIT_S, FOREVER, MESSAGE  # noqa: F401
 
 # Events mode is read at each send: as an attribute, not a call (see
@@ -79,6 +79,7 @@ def _wait_limit(wait_for_s):
 
 # -- messages ------------------------------------------------------------------
 
+@stops_at_public_call
 def send_message(address, message, wait_for_reply_s=None, raw=False):
     """Send ``message`` to ``address`` (or a name) and return the reply.
 
@@ -171,6 +172,7 @@ def listen(address):
     return registry.bound_listener(address).address
 
 
+@stops_at_public_call
 def wait_for_message(address, wait_for_s=None):
     """Wait for a message on ``address`` (or a name) and return it.
 
@@ -261,6 +263,7 @@ def reply_error_to_arrival(arrival, text):
 
 # -- commands ------------------------------------------------------------------
 
+@stops_at_public_call
 def send_command(address, command, *params):
     """Send a command and its parameters; don't wait for an answer.
 
@@ -281,6 +284,7 @@ def send_command(address, command, *params):
         sender.send(COMMAND, body)
 
 
+@stops_at_public_call
 def wait_for_command(address, wait_for_s=None):
     """Wait for a command on ``address`` (or a name).
 
@@ -332,6 +336,7 @@ def publish_news(address, topic, news, raw=False):
         publisher.publish(topic, body)
 
 
+@stops_at_public_call
 def subscribe(address, topic="", wait_for_s=None, raw=False):
     """Start receiving news from ``address`` (or a name) whose topic starts
     with ``topic`` ("" means all of it).
@@ -391,6 +396,7 @@ def subscribe(address, topic="", wait_for_s=None, raw=False):
             subscriber.socket.setsockopt(zmq.UNSUBSCRIBE, token)
 
 
+@stops_at_public_call
 def wait_for_news(address, topic="", wait_for_s=None, raw=False):
     """Wait for news from ``address`` (or a name) whose topic starts with
     ``topic``. Returns ``(topic, news)``, or ``(None, None)`` if nothing

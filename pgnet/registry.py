@@ -29,8 +29,8 @@ import threading
 import time
 from collections import OrderedDict
 
-from . import addresses, discovery
-from .errors import AddressError, SocketRoleError
+from . import addresses, discovery, reachable
+from .errors import AddressError, NotSentWarning, SocketRoleError, warn
 from .settings import settings
 from .transport import Listener, Publisher, Sender, Subscriber
 
@@ -42,6 +42,7 @@ BIND_SETTLE_S = 0.5
 RESOLVED_TTL_S = 60.0
 _MAX_CHECKED = 1000  # "ip:port" targets remembered as needing no checks
 _EVICTED_LINGER_MS = 0  # the one unused longest: what it queued is long gone, or never can
+_REACH_CHECK_S = 0.5  # the longest a first send waits to learn a computer is there
 
 
 class Endpoints:
@@ -173,6 +174,9 @@ class Endpoints:
         key = (cls.role, address, threading.get_ident())
         endpoint = self._endpoints.get(key)
         if endpoint is None:
+            typed = not isinstance(target, str) or addresses.is_address(target)  # not a name
+            if cls is Sender and wait_s and typed and not _accepts_connections(address, wait_s):
+                return None
             return self._open_connected(cls, key, address, target)
         if cls is Sender:
             self._senders.move_to_end(key)
@@ -269,6 +273,27 @@ class Endpoints:
         self._endpoints = {}
         self._senders = OrderedDict()
         self._publishers = []
+
+
+def _accepts_connections(address, wait_s):
+    """Before the first send to ``address``, typed as "ip:port": say at
+    once, as a warning, if nothing listens there or it cannot be reached,
+    as the ``pgnet`` command does, instead of a silent wait for a reply
+    that cannot come.
+
+    Not for a name, nor an address some program advertises: a program
+    advertises its name a moment before it opens its port, and a send in
+    that moment must wait for it, not fail. Not in a game either, where a
+    frame must never wait (``wait_s`` is 0 there)."""
+    peer = discovery.current_beacon()
+    if peer is not None and any(service.address == address for service in peer.services()):
+        return True
+    reason = reachable.problem(address, address, min(wait_s, _REACH_CHECK_S),
+                               silence_is_a_problem=False)
+    if reason is None:
+        return True
+    warn(NotSentWarning, "Not sent: %s", reason)
+    return False
 
 
 #: This program's endpoints: the one instance the functions below use.

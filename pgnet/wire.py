@@ -41,11 +41,32 @@ _SUPPORTED = (
 
 
 def _explain(value, where):
+    shown = repr(value)
+    if len(shown) > 60:
+        shown = shown[:57] + "..."
     return MessageError(
-        "pgnet cannot send %s%s: it only carries %s. Turn it into one of "
-        "those first (for example a set into a list, or an object into a dict)."
-        % (type(value).__name__, where, _SUPPORTED)
+        "pgnet cannot send %s %s%s: send %s instead. (pgnet carries only %s.)"
+        % (type(value).__name__, shown, where and " (at %s in your message)" % where,
+           _instead(value), _SUPPORTED)
     )
+
+
+def _instead(value):
+    """What to send in place of ``value``, in words, for the common cases."""
+    kind = type(value).__name__
+    if kind == "Actor":  # Pygame Zero's
+        return "its position, actor.pos, or a dict such as {'x': actor.x, 'y': actor.y}"
+    if isinstance(value, (set, frozenset)):
+        return "a list, list(...)"
+    if kind in ("Rect", "ZRect", "FRect"):
+        return "a tuple, tuple(rect)"
+    if kind == "Surface":
+        return "the name of the image, and load it in the other program"
+    if callable(getattr(value, "tolist", None)):  # numpy arrays and numbers
+        return "a list or a number, value.tolist()"
+    if hasattr(value, "__dict__"):
+        return "a dict of what the other program needs, such as {'x': 1, 'name': 'Ada'}"
+    return "text, a number, a list or a dict"
 
 
 def _carries(value, depth=1):
@@ -93,7 +114,7 @@ def _check(value, where="", depth=1):
                 )
             _check(item, "%s[%r]" % (where, key), depth + 1)
         return
-    raise _explain(value, where and " (at %s)" % where)
+    raise _explain(value, where)
 
 
 def _pack_special(value):

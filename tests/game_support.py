@@ -112,14 +112,19 @@ DOCS = ["first-networked-game.md", "events.md", "pygame.md", "osc.md"]
 
 
 def code_blocks(doc):
-    """The ```python blocks of docs/``doc``, and those whose first line is
-    ``# file.py`` by file name (a later block of the same file wins: the
-    tutorial grows its files step by step)."""
-    with open(os.path.join(ROOT, "docs", doc), encoding="utf-8") as file:
+    """The ```python blocks of docs/``doc`` (a path from the top of the
+    repository also works, such as ``README.md``), and those whose first
+    line is ``# file.py`` (or ``# file.py, on the Pi``) by file name (a
+    later block of the same file wins: the tutorial grows its files step
+    by step)."""
+    path = os.path.join(ROOT, "docs", doc)
+    if not os.path.exists(path):
+        path = os.path.join(ROOT, doc)
+    with open(path, encoding="utf-8") as file:
         blocks = re.findall(r"```python\n(.*?)```", file.read(), re.S)
     files = {}
     for block in blocks:
-        match = re.match(r"# (\w+\.py)\n", block)
+        match = re.match(r"# (\w+\.py)\b[^\n]*\n", block)
         if match:
             files[match.group(1)] = block
     return blocks, files

@@ -55,18 +55,23 @@ class Program:
     ``code`` is Python source (dedented for you) or a list of arguments
     for the Python interpreter (``["games/hello/listener.py"]``).
     ``prefix`` runs it inside something, e.g. ``["ip", "netns", "exec", ns]``.
+    ``python`` is another Python to run it with (an installed pgnet's: then
+    the repository is not put on its path, and ``env`` is all it gets).
     """
 
-    def __init__(self, code, env=None, prefix=(), cwd=ROOT):
+    def __init__(self, code, env=None, prefix=(), cwd=ROOT, python=None):
         if isinstance(code, str):
             args = ["-c", textwrap.dedent(code)]
         else:
             args = list(code)
-        full_env = dict(os.environ)
-        full_env.update(env or {})
-        full_env["PYTHONPATH"] = ROOT + os.pathsep + full_env.get("PYTHONPATH", "")
+        if python is None:
+            full_env = dict(os.environ)
+            full_env.update(env or {})
+            full_env["PYTHONPATH"] = ROOT + os.pathsep + full_env.get("PYTHONPATH", "")
+        else:
+            full_env = dict(env)
         self.process = subprocess.Popen(
-            list(prefix) + [sys.executable, "-u"] + args,
+            list(prefix) + [python or sys.executable, "-u"] + args,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
             env=full_env, cwd=cwd, text=True, encoding="utf-8", errors="replace",
         )

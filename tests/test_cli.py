@@ -10,6 +10,7 @@ import re
 import signal
 import socket
 import subprocess
+import time
 
 import pytest
 
@@ -239,6 +240,22 @@ def test_bad_address_is_a_usage_error():
     result = pgnet("send", "300.1.2.3:80", "hi")
     reason = assert_one_line_failure(result, "send", status=2)
     assert "not a valid IP address" in reason
+
+
+def test_an_ip_with_a_port_that_is_not_a_number_is_a_usage_error_at_once():
+    started = time.monotonic()
+    result = pgnet("send", "10.0.0.5:abc", "hi")  # never sent: refused before any lookup
+    reason = assert_one_line_failure(result, "send", status=2)
+    assert "the port after ':' must be a number" in reason
+    assert time.monotonic() - started < 3.0  # not a 5 s search for a name "10.0.0.5:abc"
+
+
+@pytest.mark.parametrize("port", ["99999999", "80", "abc"])
+def test_a_discovery_port_out_of_range_is_a_usage_error(port):
+    result = pgnet("--port", port, "list")
+    assert result.returncode == 2, result.stderr
+    assert "must be a number from 1024 to 65534" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 # -- help --------------------------------------------------------------------------------

@@ -366,6 +366,32 @@ def test_broadcasts_that_came_back_and_those_that_did_not():
     assert "even programs on this computer cannot find each other" in report.findings[3].text
 
 
+def test_outgoing_broadcasts_blocked_by_a_firewall_here_are_not_blamed_on_the_cable():
+    # A local firewall rule refuses the send (EPERM), and a program on
+    # another computer still answered: the advice is the firewall, not a cable.
+    for error, programs in (("Operation not permitted", []), ("Network is unreachable", [ROBOT])):
+        report = report_to()
+        heard = Heard(send_errors={"10.123.0.255": error}, programs=programs)
+        check_broadcasts(report, ["10.123.0.255"], heard, 1.0, 46374, {"10.123.0.2"})
+        (finding,) = report.findings
+        assert "cannot be sent (%s)" % error in finding.text
+        assert "firewall on this computer blocks pgnet's outgoing broadcasts" in finding.advice
+        assert "cable" not in finding.advice
+    report = report_to()
+    heard = Heard(send_errors={"10.9.0.255": "Network is unreachable"})
+    check_broadcasts(report, ["10.9.0.255"], heard, 1.0, 46374, {"10.123.0.2"})
+    assert "check the cable or Wi-Fi" in report.findings[0].advice
+
+
+def test_broadcasts_that_do_not_come_in_suggest_the_relay_or_a_fixed_address():
+    report = report_to()
+    check_broadcasts(report, ["10.123.0.255"], Heard(), 1.0, 46374, {"10.123.0.2"})
+    (finding,) = report.findings
+    assert "do not come back" in finding.text
+    assert "pgnet relay" in finding.advice and "PGNET_RELAY" in finding.advice
+    assert "connect by address" in finding.advice
+
+
 def test_answers_are_split_into_this_computer_and_others():
     mine = Answer("mine", "laptop", "10.123.0.2:6000", "10.123.0.2")
     here, remote = split_by_computer([PONG, ROBOT, mine], {"10.123.0.2"})

@@ -182,3 +182,56 @@ def test_news_to_several_subscribers_with_topic_prefixes():
         finally:
             for subscriber in subscribers:
                 subscriber.kill()
+
+
+# -- one truth: the library says at once what `pgnet send` says ---------------------------
+
+@pytest.mark.parametrize("send", [
+    lambda address: pgnet.send_message(address, "hello?"),
+    lambda address: pgnet.send_command(address, "GO"),
+], ids=["message", "command"])
+def test_a_send_to_an_address_where_nothing_listens_warns_at_once(send):
+    address = "127.0.0.1:%d" % addresses.free_port()
+    started = time.monotonic()
+    with pytest.warns(pgnet.NotSentWarning) as caught:
+        assert send(address) is None
+    assert time.monotonic() - started < 1.0  # not the 5 s wait for a reply
+    assert "Not sent: nothing is listening at %s: the program has stopped, or the address is wrong." \
+        % address in warning_text(caught)
+
+
+def test_a_send_to_a_network_this_computer_cannot_reach_says_so_at_once(monkeypatch):
+    import errno
+    from pgnet import reachable
+
+    def no_route(address, timeout_s):  # what a computer without that network answers
+        return OSError(errno.ENETUNREACH, "Network is unreachable")
+
+    monkeypatch.setattr(reachable, "try_connection", no_route)
+    address = "127.0.0.1:%d" % addresses.free_port()  # (never really tried: nothing leaves)
+    with pytest.warns(pgnet.NotSentWarning) as caught:
+        assert pgnet.send_message(address, "hello?") is None
+    assert "cannot reach %s (Network is unreachable)" % address in warning_text(caught)
+
+
+LATE_LISTENER = """
+import sys, time, pgnet
+name = sys.argv[1]
+pgnet.advertise(name)                 # the name goes out first...
+print("ADVERTISED", flush=True)
+time.sleep(0.5)                       # ...and the port opens a moment later
+message = pgnet.wait_for_message(name, wait_for_s=20)
+pgnet.send_reply(name, message.upper())
+print("COMMAND", pgnet.wait_for_command(name, wait_for_s=20)[0], flush=True)
+"""
+
+
+def test_a_name_advertised_before_its_port_opens_still_gets_its_message(recwarn):
+    name = unique("late")
+    with run(LATE_LISTENER, name) as listener:
+        listener.expect(r"^ADVERTISED$")
+        address = pgnet.discover(name, wait_for_s=5)
+        assert pgnet.send_message(name, "early", wait_for_reply_s=10) == "EARLY"
+        pgnet.send_command(address, "AFTER")  # (its address: advertised, so no check)
+        listener.expect(r"^COMMAND AFTER$")
+    assert not [w for w in recwarn if issubclass(w.category, pgnet.NotSentWarning)]

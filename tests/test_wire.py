@@ -175,6 +175,30 @@ def test_unsendable_values_are_refused_naming_the_type(value, type_name):
     assert type_name in str(error.value)
 
 
+class Actor:
+    """Stands in for Pygame Zero's Actor (the same class name and repr)."""
+
+    def __init__(self, image, pos):
+        self.image, self.pos = image, pos
+
+    def __repr__(self):
+        return "<Actor %r pos=%r>" % (self.image, self.pos)
+
+
+@pytest.mark.parametrize("value, shown, instead", [
+    ({"players": [Actor("alien", (10, 20))]},
+     "Actor <Actor 'alien' pos=(10, 20)> (at ['players'][0] in your message)", "actor.pos"),
+    ({1, 2, 3}, "set {1, 2, 3}:", "list(...)"),
+    ([object()], "object <object object at", "text, a number, a list or a dict"),
+])
+def test_an_unsendable_value_is_named_with_what_to_send_instead(value, shown, instead):
+    with pytest.raises(pgnet.MessageError) as error:
+        wire.encode(value)
+    text = str(error.value)
+    assert shown in text and "send " in text and instead in text, text
+    assert "set into a list" not in text  # (no advice meant for another type)
+
+
 @pytest.mark.parametrize("value, type_name", UNSENDABLE[:4], ids=[n for _, n in UNSENDABLE[:4]])
 def test_every_way_of_sending_refuses_unsendable_values(value, type_name):
     # Refused at the sender, before anything is looked up or connected: the

@@ -34,6 +34,9 @@ LINE_HEIGHT = 24
 SHOWN_LINES = (HEIGHT - 110) // LINE_HEIGHT  # how many lines of history fit
 WRAP_AT = 66  # characters per line on screen
 LONGEST = 300  # characters in one message
+# fonts/wqy_microhei.ttf: a font with accents, Greek, Cyrillic, Chinese,
+# Japanese and Korean (pygame's own shows most of those as boxes).
+FONT = "wqy_microhei"
 
 # Someone may already have our name: then add a number ("Ada 2").
 taken = {name for name, address in pgnet.discover_all()}
@@ -130,22 +133,22 @@ def draw():
     global scroll
     screen.fill((30, 32, 40))
     here = ", ".join(sorted(people)) or "nobody yet"
-    screen.draw.text("You are %s. Here: %s" % (ME, here), (15, 10), color=(255, 210, 120), fontsize=24)
+    screen.draw.text("You are %s. Here: %s" % (ME, here), (15, 10), color=(255, 210, 120), fontsize=24, fontname=FONT)
     lines = screen_lines()
     scroll = min(scroll, max(0, len(lines) - SHOWN_LINES))
     end = len(lines) - scroll
     y = 45
     for colour, text in lines[max(0, end - SHOWN_LINES):end]:
-        screen.draw.text(text, (15, y), color=colour, fontsize=22)
+        screen.draw.text(text, (15, y), color=colour, fontsize=22, fontname=FONT)
         y += LINE_HEIGHT
     if scroll:
         screen.draw.text("(scrolled back: wheel down for newer)", topright=(WIDTH - 15, 45),
-                         color=(150, 150, 150), fontsize=18)
+                         color=(150, 150, 150), fontsize=18, fontname=FONT)
     # The typing box, with a blinking cursor, showing the end of long text.
     box = Rect((10, HEIGHT - 50), (WIDTH - 20, 40))
     screen.draw.filled_rect(box, (55, 58, 70))
     cursor = "|" if int(time.monotonic() * 2) % 2 else ""
-    screen.draw.text("> " + typing[-(WRAP_AT + 5):] + cursor, (20, HEIGHT - 42), color=(255, 255, 255), fontsize=24)
+    screen.draw.text("> " + typing[-(WRAP_AT + 5):] + cursor, (20, HEIGHT - 42), color=(255, 255, 255), fontsize=24, fontname=FONT)
 
 
 def update():

@@ -26,7 +26,6 @@ TITLE = "Simulated robot: " + NAME
 
 motors = SimulatedMotors(WIDTH, HEIGHT)
 robot = Robot(NAME, motors)
-sprite = Actor("robot")
 trail = []  # where the robot has been, for drawing its path
 waiting = []  # commands that arrived since the last frame
 
@@ -57,8 +56,6 @@ def update(dt):
     motors.move(dt)
     if robot.update():  # the watchdog has just stopped the robot
         publish_status()
-    sprite.pos = motors.x, motors.y
-    sprite.angle = -motors.heading  # Actors turn anticlockwise
     if not trail or abs(trail[-1][0] - motors.x) + abs(trail[-1][1] - motors.y) > 4:
         trail.append((motors.x, motors.y))
         del trail[:-500]
@@ -72,6 +69,11 @@ def draw():
         screen.draw.line((0, y), (WIDTH, y), (215, 215, 200))
     for start, end in zip(trail, trail[1:]):
         screen.draw.line(start, end, (90, 140, 220))
+    # The robot's picture, where the motors have taken it. (Made here, not at
+    # the top of the file: Pygame Zero 1.3 opens the window only after
+    # running the file, and a picture needs the window.)
+    sprite = Actor("robot", (motors.x, motors.y))
+    sprite.angle = -motors.heading  # Actors turn anticlockwise
     sprite.draw()
     colour = (200, 30, 30) if robot.state.startswith("stopped:") else (40, 40, 40)
     screen.draw.text(

@@ -10,6 +10,7 @@ Run ``pgnet --help`` (or ``python -m pgnet --help``) to see every command:
     pgnet news weather              # show news as it is published
     pgnet ping robot                # how long a message takes there and back
     pgnet doctor                    # why can't my computers find each other?
+    pgnet wheelhouse usb/pgnet      # wheels to install pgnet without internet
 
 Every command exits with 0 when it worked, and otherwise prints one line
 saying what went wrong and exits with 1 (2 for a mistake in the command
@@ -17,7 +18,7 @@ line itself, 130 when stopped with Ctrl-C).
 
 This file reads the command line and runs the command; each command family
 has a module of its own: ``listing`` (list), ``talking`` (send, command,
-ping, listen, news), ``relay``, and the ``doctor`` package. ``output`` is
+ping, listen, news), ``relay``, ``wheelhouse``, and the ``doctor`` package. ``output`` is
 how they all print and fail, ``finding`` how they find a program.
 """
 
@@ -38,6 +39,7 @@ from .listing import cmd_list
 from .output import FAILED, INTERRUPTED, OK, USAGE, Failure, note, setup_logging
 from .relay import cmd_relay
 from .talking import cmd_command, cmd_listen, cmd_news, cmd_ping, cmd_send
+from .wheelhouse import add_parser as add_wheelhouse_parser
 
 _DESCRIPTION = """\
 pgnet's toolkit for the classroom: see which pgnet programs are running and
@@ -79,6 +81,13 @@ def _parser():
             raise argparse.ArgumentTypeError("must be 1 or more, not %s" % text)
         return value
 
+    def discovery_port(text):
+        value = int(text) if text.strip().isdigit() else -1
+        if not 1024 <= value <= 65534:
+            raise argparse.ArgumentTypeError(
+                "must be a number from 1024 to 65534 (the relay uses the one after it), not %s" % text)
+        return value
+
     def wait_option(sub, what, default=DEFAULT_WAIT_S):
         sub.add_argument("--wait", "-w", type=positive, default=default, metavar="SECONDS",
                          help="%s (default %g)" % (what, default))
@@ -90,7 +99,7 @@ def _parser():
     parser.add_argument("--version", action="version", version="pgnet " + __version__)
     parser.add_argument("--verbose", "-v", action="count", default=0,
                         help="show pgnet's warnings (twice: its debugging messages too)")
-    parser.add_argument("--port", type=int, metavar="PORT",
+    parser.add_argument("--port", type=discovery_port, metavar="PORT",
                         help="use this discovery port instead of %d (the whole class "
                         "must use the same one; or set PGNET_DISCOVERY_PORT)"
                         % settings.discovery_port)
@@ -211,6 +220,8 @@ def _parser():
     )
     sub.set_defaults(run=cmd_relay, chatty=True)
     osc_cli.add_parser(commands)
+
+    add_wheelhouse_parser(commands)
     return parser
 
 

@@ -2,9 +2,9 @@
 
 Commands take a NAME (``robot``, looked up on the network) or an ADDRESS
 (``192.168.1.5:40123``). ``find`` turns either into an address, and
-``check_reachable`` tries a plain connection first, so that a stopped
-program, a firewall and a wrong network each get their own explanation
-instead of a silent wait.
+``check_reachable`` tries a plain connection first (``pgnet.reachable``),
+so that a stopped program, a firewall and a wrong network each get their
+own explanation instead of a silent wait.
 
 Example:
 
@@ -12,9 +12,7 @@ Example:
     check_reachable(address, described, wait_s=5)  # raises Failure with the reason
 """
 
-import socket
-
-from .. import addresses, discovery, netif
+from .. import addresses, discovery, netif, reachable
 from ..errors import AddressError, ServiceNameError
 from .output import USAGE, Failure, Progress, quiet
 
@@ -77,51 +75,18 @@ def find(target, wait_s):
     return address, "%r (%s)" % (target, address)
 
 
-def try_connection(address, timeout_s):
-    """Open a TCP connection to ``address`` and close it again: None if
-    something accepted it, else the ``OSError`` (``socket.timeout`` when
-    nothing answered at all).
-
-    Example:
-
-        try_connection("127.0.0.1:5000", 1.0)   # ConnectionRefusedError(...)
-    """
-    host, _, port = address.rpartition(":")
-    try:
-        with socket.create_connection((host, int(port)), timeout=timeout_s):
-            return None
-    except OSError as error:
-        return error
-
-
 def check_reachable(address, described, wait_s):
-    """Fail with the reason if nothing accepts connections at ``address``.
-
-    A plain TCP connection, opened and closed: it tells "stopped" from
-    "firewall" from "not on this network" at once, where ZeroMQ would only
-    wait in silence. ``described`` is how the failure names the program.
+    """Fail with the reason if nothing accepts connections at ``address``
+    (see ``pgnet.reachable``: the library says the same, in a warning).
+    ``described`` is how the failure names the program.
 
     Example:
 
         check_reachable("10.0.0.7:40123", "'robot' (10.0.0.7:40123)", 5)
     """
-    error = try_connection(address, max(0.5, min(wait_s, 3.0)))
-    if error is None:
-        return
-    if isinstance(error, ConnectionRefusedError):
-        raise Failure(
-            "nothing is listening at %s: the program has stopped, or the "
-            "address is wrong." % described
-        )
-    if isinstance(error, socket.timeout):
-        raise Failure(
-            "%s does not answer: that computer may be off or asleep, or a "
-            "firewall on it blocks pgnet. Run 'pgnet doctor' on it." % described
-        )
-    raise Failure(
-        "cannot reach %s (%s). Is this computer on the same network? "
-        "Run 'pgnet doctor'." % (described, error.strerror or error)
-    )
+    reason = reachable.problem(address, described, max(0.5, min(wait_s, 3.0)))
+    if reason is not None:
+        raise Failure(reason)
 
 
 def local_ips():

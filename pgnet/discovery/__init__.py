@@ -37,7 +37,7 @@ import signal
 import threading
 
 from .. import addresses, netif
-from ..errors import NameClashWarning, NotFoundWarning, UsageWarning, warn
+from ..errors import NameClashWarning, NotFoundWarning, UsageWarning, stops_at_public_call, warn
 from .beacon import Beacon, relay_address, share_port  # noqa: F401 (used by other modules)
 from .protocol import MAX_NAME_LENGTH, check_name  # noqa: F401 (used by other modules)
 from .table import Change, Service  # noqa: F401 (used by other modules)
@@ -210,6 +210,7 @@ def unadvertise(name):
         warn(UsageWarning, "unadvertise(%r): this program was not advertising that name.", name)
 
 
+@stops_at_public_call
 def discover(name, wait_for_s=5.0):
     """The address of the program advertising ``name``, or ``None``.
 
@@ -268,6 +269,7 @@ def known_address(name):
     return peer.lookup(name)
 
 
+@stops_at_public_call
 def discover_all():
     """Every service on the network, this program's own included: a list
     of ``(name, address)`` pairs, sorted.

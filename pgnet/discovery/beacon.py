@@ -176,13 +176,14 @@ class Beacon:
 
     def _receive(self, sock):
         try:
-            data, (source, _) = sock.recvfrom(protocol.MAX_PACKET)
-        except (socket.timeout, BlockingIOError):
-            return
+            got = protocol.receive(sock)  # (None on Windows' WSAECONNRESET too)
         except OSError as error:
             log.debug("discovery: receive failed: %s", error)
             self._stopping.wait(0.1)
             return
+        if got is None:
+            return
+        data, (source, _) = got
         try:
             packet = protocol.parse_packet(data)
             if sock is self._relay_socket:
@@ -461,6 +462,14 @@ def share_port(sock):
     computer, so that every one of them hears each broadcast. Call it
     before ``bind``.
 
+    Each system says it differently: on Linux ``SO_REUSEADDR`` is enough;
+    macOS (like the BSDs) needs ``SO_REUSEPORT`` too for two programs to
+    bind the port; Windows has no ``SO_REUSEPORT``, and its
+    ``SO_REUSEADDR`` does it all (pgnet never sets ``SO_EXCLUSIVEADDRUSE``,
+    which would keep the others out). Where ``SO_REUSEPORT`` exists but is
+    refused (some older kernels, WSL 1), ``SO_REUSEADDR`` alone still lets
+    the programs share the port on Linux.
+
     Example:
 
         sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -468,8 +477,9 @@ def share_port(sock):
         sock.bind(("", settings.discovery_port))
     """
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if hasattr(socket, "SO_REUSEPORT"):
+    reuse_port = getattr(socket, "SO_REUSEPORT", None)
+    if reuse_port is not None:
         try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
-        except OSError:
-            pass
+            sock.setsockopt(socket.SOL_SOCKET, reuse_port, 1)
+        except OSError as error:
+            log.debug("discovery: SO_REUSEPORT refused (%s); sharing with SO_REUSEADDR only", error)

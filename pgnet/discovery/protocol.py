@@ -26,6 +26,8 @@ Example:
     parse_packet(data)   # {'t': 'query', 'n': 'pong', 'i': '928b0e4e1d82428a'}
 """
 
+import socket
+
 from .. import addresses, wire
 from ..errors import ServiceNameError
 
@@ -145,6 +147,28 @@ def encode_packet(packet):
 
 
 # -- reading packets ------------------------------------------------------------
+
+def receive(sock):
+    """The next datagram on the UDP socket ``sock``, as ``(data, (ip,
+    port))``; None if nothing came (its time limit passed, or a
+    non-blocking socket had nothing).
+
+    Also None for Windows' ``WSAECONNRESET``: there, a UDP socket whose
+    earlier packet reached no program (a relay that stopped, a client that
+    left) fails its *next* receive with "connection reset", though nothing
+    is wrong with it. Any other error is raised.
+
+    Example:
+
+        got = receive(sock)
+        if got is not None:
+            data, (ip, port) = got
+    """
+    try:
+        return sock.recvfrom(MAX_PACKET)
+    except (socket.timeout, BlockingIOError, ConnectionResetError):
+        return None
+
 
 def parse_packet(data):
     """The discovery packet in ``data`` (bytes) as a dict, after checking

@@ -93,12 +93,9 @@ class Relay:
             relay.run(until=lambda: time.monotonic() > stop_at)   # for a minute
         """
         while until is None or not until():
-            try:
-                data, client = self.socket.recvfrom(protocol.MAX_PACKET)
-            except socket.timeout:
-                data = None
-            if data is not None:
-                self.handle(data, client)
+            got = protocol.receive(self.socket)  # (None on Windows' WSAECONNRESET too)
+            if got is not None:
+                self.handle(*got)
             self.forget_silent(time.monotonic())
 
     def close(self):

@@ -71,8 +71,9 @@ def cmd_doctor(args):
         report.line("Broadcasts: not checked (the discovery port cannot be opened).")
     else:
         heard = listen_for_answers(port, targets, args.wait)
-        check_broadcasts(report, targets, heard, args.wait, port)
-        check_answers(report, heard, local_ips(), nets)
+        own_ips = local_ips()
+        check_broadcasts(report, targets, heard, args.wait, port, own_ips)
+        check_answers(report, heard, own_ips, nets)
 
     report.summary()
     return FAILED if report.problems() else OK

@@ -15,8 +15,10 @@ import socket
 import threading
 
 from ...osc import NAME_SUFFIX as OSC_NAME_SUFFIX
+from ...reachable import try_connection
 from ...settings import settings
-from ..finding import is_this_computer, try_connection
+from ..finding import is_this_computer
+from .broadcasts import NO_BROADCASTS_ADVICE
 
 
 def split_by_computer(programs, own_ips):
@@ -79,7 +81,7 @@ def check_answers(report, heard, own_ips, nets):
             "network, a cable, or a phone hotspot); or a firewall on either "
             "computer blocks UDP port %d; or the computers are on different "
             "networks (compare their addresses with 'pgnet doctor'); or they use "
-            "different PGNET_DISCOVERY_PORT values." % settings.discovery_port,
+            "different PGNET_DISCOVERY_PORT values. %s" % (settings.discovery_port, NO_BROADCASTS_ADVICE),
         )
 
 

@@ -13,6 +13,7 @@ Example:
 """
 
 import socket
+import sys
 import time
 import uuid
 from collections import namedtuple
@@ -117,9 +118,26 @@ def _packets(sock, wait_s):
         yield source, packet
 
 
-def check_broadcasts(report, targets, heard, wait_s, port):
+#: What to do where broadcasts cannot be made to work: the relay, or a
+#: fixed address.
+#:
+#: Example: ``report.problem("broadcasts do not come back.", NO_BROADCASTS_ADVICE)``.
+NO_BROADCASTS_ADVICE = (
+    "If you cannot change that (a school network), run 'pgnet relay' on one "
+    "computer and start every program with PGNET_RELAY set to that computer's "
+    "address; or connect by address ('192.168.1.5:5000') instead of by name."
+)
+
+# How a firewall rule on this computer refuses a send: EPERM on Linux and
+# macOS, WSAEACCES on Windows.
+_REFUSED_BY_FIREWALL = ("Operation not permitted", "Permission denied")
+
+
+def check_broadcasts(report, targets, heard, wait_s, port, own_ips=(), platform=sys.platform):
     """Which broadcasts came back (and in how long), and a problem, with
-    what to do, for each that did not.
+    what to do, for each that did not. ``own_ips`` (this computer's
+    addresses) tell the answers of other computers from its own;
+    ``platform`` is ``sys.platform`` (macOS has no loopback broadcast).
 
     Example:
 
@@ -140,10 +158,29 @@ def check_broadcasts(report, targets, heard, wait_s, port):
             lost.append(target)
     if came_back:
         report.ok("broadcasts come back: %s." % ", ".join(came_back))
+    others_answered = any(
+        not a.source.startswith("127.") and a.source not in own_ips for a in heard.programs)
     for target in lost:
-        if target in heard.send_errors:
+        error = heard.send_errors.get(target)
+        if target == netif.LOOPBACK_BROADCAST and platform == "darwin":
+            report.warn(
+                "broadcasts on this Mac (127.255.255.255) do not come back: macOS "
+                "passes no broadcasts on 127.x.",
+                "Programs on this Mac find each other through the broadcasts of its "
+                "Wi-Fi or cable instead. With no network at all, use an address "
+                "such as '127.0.0.1:5000' instead of a name.",
+            )
+        elif error is not None and (error in _REFUSED_BY_FIREWALL or others_answered):
             report.problem(
-                "discovery broadcasts to %s cannot be sent (%s)." % (target, heard.send_errors[target]),
+                "discovery broadcasts to %s cannot be sent (%s)." % (target, error),
+                "A firewall on this computer blocks pgnet's outgoing broadcasts "
+                "(UDP port %d): allow Python through it. Until then this computer "
+                "can find the others%s, but they cannot find its programs."
+                % (port, " (some answered)" if others_answered else ""),
+            )
+        elif error is not None:
+            report.problem(
+                "discovery broadcasts to %s cannot be sent (%s)." % (target, error),
                 "That network is not really connected: check the cable or Wi-Fi. "
                 "If this keeps happening, set PGNET_NETWORK to the classroom "
                 "network so pgnet stops using it.",
@@ -162,5 +199,5 @@ def check_broadcasts(report, targets, heard, wait_s, port):
                 "A firewall on this computer probably blocks UDP port %d: allow "
                 "Python through it (on Windows, answer 'Allow' for Private "
                 "networks and make sure the Wi-Fi is set to Private; on macOS, "
-                "System Settings > Network > Firewall)." % port,
+                "System Settings > Network > Firewall). %s" % (port, NO_BROADCASTS_ADVICE),
             )
