@@ -446,5 +446,7 @@ pgnet.send_command(name, "QUIT")
             waited = asker.expect(r"^ANSWER wait (.*) (\S+) \[\]")
             assert waited.group(1) == repr(["waited", (None, None)])
             assert float(waited.group(2)) < 1
+            # (Leaving this block kills the asker: let it send QUIT first.)
+            assert asker.wait() == 0, asker.stderr_text()
         assert player.wait() == 0, "\n".join(player.lines) + asker.stderr_text() + player.stderr_text()
     assert re.search(r"raising\.py, line \d+: a call that waits", player.stderr_text())

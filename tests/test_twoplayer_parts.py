@@ -411,3 +411,14 @@ def test_the_link_calls_only_registered_handlers_and_survives_bad_input():
         link.close()
     arrive("HB", 3)  # closed: not handled
     assert calls == [(1, 2)]
+
+
+def test_default_names_are_friendly_and_told_apart(monkeypatch):
+    monkeypatch.delenv("PGNET_PLAYER", raising=False)
+    monkeypatch.setattr(players.getpass, "getuser", lambda: "ada")
+    assert players.default_name() == "ada"
+    monkeypatch.setenv("PGNET_PLAYER", "Grace")
+    assert players.default_name() == "Grace"
+    assert players.distinct_name("ada", []) == "ada"
+    assert players.distinct_name("ada", ["ada", "bob"]) == "ada 2"
+    assert players.distinct_name("ada", ["ada", "ada 2"]) == "ada 3"

@@ -15,13 +15,13 @@ Example:
 import atexit
 import os
 
-from .. import scheduler, wire
+from .. import discovery, scheduler, wire
 from ..errors import MessageError
 from .hooks import GAME_EVENT, post
 from .link import Link, log_error
 from .lobby import Lobby, check_game_name, check_room
 from .pairing import Pairing
-from .players import Player, default_name, new_id
+from .players import Player, default_name, distinct_name, new_id
 from .session import Sessions
 from .sync import StateSync
 from .timing import SEND_RATE
@@ -76,9 +76,15 @@ class TwoPlayerGame:
         self.sessions = Sessions(self.me, self.link, self._paired, self._unpaired, self._delivered)
         self.sync = StateSync(self.link, self.sessions.session_for, send_rate or SEND_RATE)
         self.referee = Referee(self.me, self.sessions)
+        waiting_room = Lobby(self.game_name, self.room, self.me, self.link.port)
+        if not name:
+            # Two windows on one computer, or a room of shared accounts:
+            # "ada", then "ada 2", so that everyone on screen is told apart.
+            if not scheduler.default.in_frames:  # (settling waits a moment)
+                discovery.get_beacon().settle()
+            self.me.name = distinct_name(self.me.name, [p.name for p in waiting_room.players()])
         self.pairing = Pairing(
-            self.me, Lobby(self.game_name, self.room, self.me, self.link.port),
-            self.link, self.sessions, partner, bool(lobby),
+            self.me, waiting_room, self.link, self.sessions, partner, bool(lobby),
         )
         self.link.handle({
             "JOIN": self.pairing.on_join, "ACCEPT": self.pairing.on_accept,
@@ -468,7 +474,8 @@ def two_player(game_name, room=None, name=None, partner=None, lobby=False, send_
       players in the same room are paired). If left out, the environment
       variable ``PGNET_ROOM`` is used, or no room.
     * ``name``: your name, shown to others in the lobby (if left out: the
-      environment variable ``PGNET_PLAYER``, or the computer's name).
+      environment variable ``PGNET_PLAYER``, or the name you logged in
+      with; "ada 2" if an "ada" is already waiting).
     * ``partner``: only play with the player of this name.
     * ``lobby``: True to choose your partner yourself from ``game.lobby``
       with ``game.join(player)``, instead of taking the first one waiting.

@@ -10,6 +10,7 @@ Example:
     print(me)                       # "Ada": no number until paired
 """
 
+import getpass
 import os
 import socket
 
@@ -43,14 +44,36 @@ def is_id(value):
 
 def default_name():
     """The player's name when the game gives none: the environment variable
-    ``PGNET_PLAYER``, else the computer's name.
+    ``PGNET_PLAYER``, else the name the person logged in with, else the
+    computer's name.
 
     Example:
 
         me = Player(new_id(), default_name())
     """
     name = os.environ.get("PGNET_PLAYER", "").strip()
+    if not name:
+        try:
+            name = getpass.getuser()
+        except Exception:  # no login name (some services, containers, Windows oddities)
+            name = ""
     return name or socket.gethostname() or "player"
+
+
+def distinct_name(name, taken):
+    """``name``, or ``name`` with a number after it (" 2", " 3"...) if it is
+    among ``taken``, so that two players are never shown alike.
+
+    Example:
+
+        distinct_name("ada", ["ada", "bob"])   # 'ada 2'
+    """
+    taken = set(taken)
+    candidate, number = name, 1
+    while candidate in taken:
+        number += 1
+        candidate = "%s %d" % (name, number)
+    return candidate
 
 
 def printable(text):
