@@ -25,6 +25,7 @@ from .errors import (
     AddressError,
     DiscoveryWarning,
     DroppedMessageWarning,
+    ImpostorWarning,
     MessageError,
     NameClashWarning,
     NoReplyWarning,
@@ -35,6 +36,7 @@ from .errors import (
     ServiceNameError,
     SocketRoleError,
     UsageWarning,
+    WrongPasswordWarning,
 )
 from .messaging import (
     listen,
@@ -85,6 +87,7 @@ __all__ = [
     "PgnetError", "AddressError", "ServiceNameError", "MessageError", "SocketRoleError",
     "PgnetWarning", "NoReplyWarning", "NotFoundWarning", "NameClashWarning",
     "DroppedMessageWarning", "NotSentWarning", "DiscoveryWarning", "UsageWarning",
+    "ImpostorWarning", "WrongPasswordWarning",
 ]
 # The game names need pygame; listed only where it is installed, so that
 # "from pgnet import *" still works on a headless robot without it.

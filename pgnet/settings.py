@@ -15,7 +15,9 @@ program starts (handy for a whole classroom):
 | `discovery_port` | `PGNET_DISCOVERY_PORT` | the UDP port every pgnet program shares to find the others (default 46374) |
 | `network` | `PGNET_NETWORK` | which of this computer's networks to use, as a wildcard such as `"192.168.*"`; `None` means all of them |
 | `max_message_bytes` | `PGNET_MAX_MESSAGE` | the largest message sent or accepted (default 16 MiB) |
-| `relay` | `PGNET_RELAY` | a computer running `pgnet relay`, for networks that block broadcasts (such as `"10.0.0.5"`); `None` means no relay |
+| `relay` | `PGNET_RELAY` | a computer running `pgnet relay`, for networks that block broadcasts (such as `"10.0.0.5"`), or several, separated by commas (`"10.0.0.5,10.0.0.6"`); `None` means no relay |
+| `room` | `PGNET_ROOM` | the room this program is in, such as `"5B"` or `"desk 7"`: programs only see the names, lobbies and news of their own room; `""` (the default) is the room of everyone who sets none |
+| `password` | `PGNET_PASSWORD` | the room's password: with one, only programs that know it are heard (traffic is authenticated, not encrypted); `None` means no password. Never printed |
 
 The timing settings (``advert_interval_s``, ``advert_ttl_s``) rarely need
 changing: a program that stops without saying goodbye disappears from the
@@ -63,14 +65,17 @@ class Settings:
         self.network = os.environ.get("PGNET_NETWORK", "").strip() or None
         self.max_message_bytes = _env_int("PGNET_MAX_MESSAGE", 16 * 1024 * 1024)
         self.relay = os.environ.get("PGNET_RELAY", "").strip() or None
-        self.advert_interval_s = 0.5
-        self.advert_ttl_s = 2.0
+        self.room = os.environ.get("PGNET_ROOM", "").strip()
+        self.password = os.environ.get("PGNET_PASSWORD", "") or None
+        self.advert_interval_s = 1.0
+        self.advert_ttl_s = 2.5
         self.events_per_frame = 500
         self.time_per_frame_s = 0.004
 
     def __repr__(self):
+        shown = dict(vars(self), password="(set)" if self.password else None)
         return "<pgnet settings %s>" % ", ".join(
-            "%s=%r" % item for item in sorted(vars(self).items())
+            "%s=%r" % item for item in sorted(shown.items())
         )
 
 
