@@ -15,6 +15,10 @@ read it, but nobody without the password can send anything a program acts on.
 
 Without a password, nothing is sealed and ``active()`` is False.
 
+The sockets (``pgnet.transport``) use two calls, each a no-op without a
+password: ``seal(endpoint, purpose, body)`` before sending a body, and
+``unseal(purpose, body, source)`` on what arrives.
+
 Example:
 
     from pgnet import auth
@@ -29,8 +33,10 @@ import os
 import struct
 import threading
 import time
+import weakref
 from collections import OrderedDict
 
+from .errors import WrongPasswordWarning, warn
 from .settings import settings
 
 #: How far (seconds) a seal's time may be from this computer's clock. The
@@ -236,3 +242,48 @@ def open_sealed(purpose, sealed):
         counts.replayed += 1
         return None
     return body
+
+
+_sealers = weakref.WeakKeyDictionary()  # endpoint -> its Sealer
+_warned_sources = set()
+_MAX_WARNED = 32
+
+
+def seal(endpoint, purpose, body):
+    """``body`` as ``endpoint`` (a socket of this program) sends it: sealed
+    with the room's key when there is a password, else unchanged.
+
+    Example:
+
+        frames = [number, b"", kind, auth.seal(self, kind, body)]
+    """
+    if not settings.password:
+        return body
+    sealer = _sealers.get(endpoint)
+    if sealer is None:
+        sealer = _sealers[endpoint] = Sealer()
+    return sealer.seal(purpose, body)
+
+
+def unseal(purpose, body, source):
+    """The body inside ``body``, which arrived on ``source`` (a name or an
+    address, for the warning): unchanged without a password; with one, the
+    body if its seal is genuine and new, else None (dropped, counted, and
+    warned once per source).
+
+    Example:
+
+        body = auth.unseal(b"command", body, "robot")
+        if body is None:
+            return
+    """
+    if not settings.password:
+        return body
+    opened = open_sealed(purpose, body)
+    if opened is None and source not in _warned_sources and len(_warned_sources) < _MAX_WARNED:
+        _warned_sources.add(source)
+        warn(WrongPasswordWarning,
+            "Ignored something that arrived on %s without this room's password "
+            "(or a copy of something already received). Check PGNET_ROOM and "
+            "PGNET_PASSWORD on the program that sent it.", source)
+    return opened

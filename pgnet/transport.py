@@ -36,7 +36,7 @@ import time
 
 import zmq
 
-from . import discovery, wire
+from . import auth, discovery, wire
 from .endpoint import HWM, Arrival, Endpoint, Inbox, bind, end_context, poll, ready, send_frames, unpack
 from .errors import DroppedMessageWarning, NoReplyWarning, NotSentWarning, log, warn
 
@@ -108,6 +108,9 @@ class Listener(Endpoint):
         else:
             warn(DroppedMessageWarning, "Dropped a malformed message on %s (%d parts).", self.source, len(rest))
             return
+        body = auth.unseal(b"raw" if raw else kind, body, self.source)
+        if body is None:
+            return
         what = "a %s from %s" % (kind.decode(), sender)
         ok, data = unpack(body, raw, what, self.source)
         if not ok:
@@ -129,7 +132,7 @@ class Listener(Endpoint):
         else:
             body = wire.encode(reply)
         try:
-            send_frames(self.socket, envelope + [body])
+            send_frames(self.socket, envelope + [auth.seal(self, b"reply", body)])
         except zmq.ZMQError:
             warn(NotSentWarning, "Could not send the reply on %s: the asker has gone.", self.source)
 
@@ -182,6 +185,7 @@ class Sender(Endpoint):
 
         Example: ``number = sender.send(MESSAGE, wire.encode("hi"), wait_for_s=5)``"""
         number = struct.pack("!Q", next(self._numbers))
+        body = auth.seal(self, b"raw" if raw else kind, body)
         frames = [number, b"", body] if raw else [number, b"", kind, body]
         try:
             send_frames(self.socket, frames)
@@ -203,6 +207,9 @@ class Sender(Endpoint):
             warn(DroppedMessageWarning, "Dropped a malformed reply from %s.", self.target)
             return
         number, _, body = frames
+        body = auth.unseal(b"reply", body, self.target)
+        if body is None:
+            return  # (still waiting: a genuine reply may follow)
         request = self.waiting.pop(number, None)
         if request is None:
             log.debug("Dropped a late reply from %s.", self.target)
@@ -257,7 +264,7 @@ class Publisher(Endpoint):
         Example: ``publisher.publish(b"score", wire.encode(3))``"""
         self.receive_all()
         try:
-            send_frames(self.socket, [topic, body])
+            send_frames(self.socket, [topic, auth.seal(self, b"news " + topic, body)])
         except zmq.Again:
             warn(NotSentWarning, "News on %s could not be sent: too much is queued.", self.source)
 
@@ -307,6 +314,9 @@ class Subscriber(Endpoint):
             warn(DroppedMessageWarning, "Dropped malformed news from %s.", self.source)
             return
         topic, body = frames
+        body = auth.unseal(b"news " + topic, body, self.source)
+        if body is None:
+            return
         try:
             topic = topic.decode("utf-8")
         except UnicodeDecodeError:
