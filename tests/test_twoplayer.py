@@ -342,7 +342,7 @@ def test_two_rooms_on_one_network_never_pair_across():
             peer.close()
         # ...yet they never pair.
         quiet_for([a1, b1], 1.5)
-        with probe(name, "--room", "5A") as a2, probe(name, env={"PGNET_ROOM": "5B"}) as b2:
+        with probe(name, env={"PGNET_ROOM": "5A"}) as a2, probe(name, "--room", "5B") as b2:
             a2_id, b2_id = me(a2), me(b2)
             assert joined(a1)["partner"] == a2_id and joined(a2)["partner"] == a1_id
             assert joined(b1)["partner"] == b2_id and joined(b2)["partner"] == b1_id

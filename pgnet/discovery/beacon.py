@@ -452,6 +452,18 @@ class Beacon:
         with self._lock:
             return self._table.services()
 
+    def service(self, name):
+        """The ``Service`` this program uses for ``name`` (or
+        ``"name@machine"``), or None.
+
+        Example:
+
+            peer.service("robot").machine   # 'raspberrypi'
+        """
+        with self._lock:
+            record = self._table.resolve(name)
+            return record.service() if record else None
+
     def all_services(self):
         """Every program advertising every name (several may share one), as
         a list of ``Service``, sorted by name, the one used first.
