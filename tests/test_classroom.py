@@ -141,3 +141,42 @@ def test_rooms_do_not_see_each_other(net):
         teacher = on(right, ["-m", "pgnet", "list", "--all-rooms", "--wait", "1.5"])
         assert teacher.wait(20) == 0, teacher.stderr_text()
         assert any(name in line and "5A" in line for line in teacher.lines), teacher.lines
+
+
+# -- two-player games in a crowded room ---------------------------------------------------
+
+PROBE = os.path.join(ROOT, "tests", "twoplayer_games", "probe.py")
+JOINED = r"^joined (\w+) (.*) me=\d"
+
+
+def player_id(program):
+    return program.expect(r"^me (\w+) ", 30).group(1)
+
+
+def test_a_ghost_lobby_entry_does_not_stop_pairing(net):
+    ghost_m, left, right = (net.add_machine(n) for n in ("ghost", "left", "right"))
+    game = unique("pong")
+    with on(ghost_m, ["-m", "pgnet.bench.attacker", "lobby-ghost", game, "10"]) as ghost:
+        ghost.expect(r"^STARTED$", 10)
+        with on(left, [PROBE, game]) as one, on(right, [PROBE, game]) as two:
+            one_id, two_id = player_id(one), player_id(two)
+            assert one.expect(JOINED, 8).group(1) == two_id
+            assert two.expect(JOINED, 8).group(1) == one_id
+        ghost.kill()
+
+
+@pytest.mark.parametrize("password", [None, "tiger lily"])
+def test_an_impostor_partner_is_not_taken(net, password):
+    ada_m, bob_m, fake_m = (net.add_machine(n) for n in ("ada-laptop", "bobs-pc", "fake"))
+    game = unique("chess")
+    room = {"PGNET_PASSWORD": password} if password else {}
+    # With a password the fake has none; without one, Bob pins Ada to her computer.
+    wanted = "Ada" if password else "Ada@ada-laptop"
+    with on(fake_m, [PROBE, game, "--name", "Ada"]) as fake:
+        fake_id = player_id(fake)
+        with on(bob_m, [PROBE, game, "--name", "Bob", "--partner", wanted], env=room) as bob:
+            player_id(bob)
+            with on(ada_m, [PROBE, game, "--name", "Ada", "--partner", "Bob"], env=room) as ada:
+                ada_id = player_id(ada)
+                assert bob.expect(JOINED, 15).group(1) == ada_id
+        assert fake_id not in "\n".join(bob.lines)

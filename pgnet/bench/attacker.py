@@ -84,13 +84,19 @@ class Sender:
                 pass
 
 
-def sniff_instance(name, timeout=5.0):
-    """The instance id in the first advert for ``name`` heard."""
+def _listener():
+    """A socket on the discovery port, hearing what the programs send."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind(("", PORT))
-    sock.settimeout(0.2)
+    sock.settimeout(0.05)
+    return sock
+
+
+def sniff_instance(name, timeout=5.0):
+    """The instance id in the first advert for ``name`` heard."""
+    sock = _listener()
     deadline = time.monotonic() + timeout
     try:
         while time.monotonic() < deadline:
@@ -169,10 +175,24 @@ def main(mode, name, seconds):
                 time.sleep(0.01)
         result["adverts"] = count
     elif mode == "lobby-ghost":
-        entry = "%s#00000000 Ghost" % name
+        # Adverts twice a second, and an answer to every query (by broadcast
+        # and to the asker), as a program would give.
+        advert = _advert("%s#00000000 Ghost" % name, 9, "0" * 16)
+        listener = _listener()
+        sender.send(advert)
+        print("STARTED", flush=True)
+        next_advert = time.monotonic() + 0.5
         while time.monotonic() < end:
-            sender.send(_advert(entry, 9, "0" * 16))
-            time.sleep(0.5)
+            try:
+                data, asker = listener.recvfrom(65536)
+                if b"query" in data:
+                    sender.send(advert)
+                    sender.sock.sendto(advert, asker)
+            except socket.timeout:
+                pass
+            if time.monotonic() >= next_advert:
+                next_advert += 0.5
+                sender.send(advert)
     else:
         raise SystemExit("unknown mode %r" % mode)
     result["sent"] = sender.sent
