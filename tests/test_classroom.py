@@ -180,3 +180,16 @@ def test_an_impostor_partner_is_not_taken(net, password):
                 ada_id = player_id(ada)
                 assert bob.expect(JOINED, 15).group(1) == ada_id
         assert fake_id not in "\n".join(bob.lines)
+
+
+def test_programs_on_one_offline_computer_without_loopback_broadcast(net):
+    """As on a Mac (whose lo0 has no broadcast), offline: 127.255.255.255
+    goes nowhere, yet programs on the computer find each other."""
+    mac = net.add_offline_machine("mac")
+    mac.run(["ip", "route", "del", "broadcast", "127.255.255.255", "dev", "lo", "table", "local"],
+            timeout=10).check_returncode()
+    name = unique("hello")
+    with on(mac, ECHO, name, "found") as server:
+        server.expect(r"^listening at 127\.0\.0\.1:")
+        with on(mac, ASK, name, "1") as asker:
+            assert asker.expect(r"^answer (\S+)").group(1) == "found"
