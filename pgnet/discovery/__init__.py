@@ -47,7 +47,7 @@ import threading
 from .. import addresses, netif
 from ..errors import NotFoundWarning, UsageWarning, warn
 from .beacon import Beacon  # noqa: F401 (used by other modules)
-from .sockets import relay_address, relay_addresses, share_port  # noqa: F401 (used by other modules)
+from .sockets import packet_targets, relay_address, relay_addresses, share_port  # noqa: F401 (used by other modules)
 from .protocol import MAX_NAME_LENGTH, check_name  # noqa: F401 (used by other modules)
 from .table import Change, Service  # noqa: F401 (used by other modules)
 

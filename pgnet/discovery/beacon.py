@@ -229,6 +229,9 @@ class Beacon:
                 self.bad_packets += 1
 
     def _rejected(self, reason, ip):
+        if reason == "other room":
+            self.other_rooms += 1
+            return
         if reason == "replayed":
             auth.counts.replayed += 1
             return

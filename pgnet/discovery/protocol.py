@@ -73,9 +73,10 @@ _SEAL_KEY = b"\xa1a\xc4" + bytes([auth.SEAL_LENGTH])
 
 
 class Rejected(ValueError):
-    """A packet refused for its seal: ``reason`` is ``"no key"`` (not sealed
-    with this room's key, or sealed when this program has no password) or
-    ``"replayed"`` (seen before, or too old).
+    """A packet refused: ``reason`` is ``"other room"`` (not this
+    program's room), ``"no key"`` (not sealed with this room's key, or
+    sealed when this program has no password) or ``"replayed"`` (seen
+    before, or too old).
 
     Example:
 
@@ -247,10 +248,10 @@ def parse_packet(data, verify=True, kinds=PROGRAM_KINDS):
     every field a receiver uses; ``"v"`` and ``"r"`` are always there (1 and
     ``""`` for a packet from an older pgnet).
 
-    With ``verify`` (the default) the seal is checked against this
-    program's password: with one, only packets sealed with the room's key
-    and not seen before pass; without one, sealed packets (from a room with
-    a password) are refused. ``verify=False`` checks no seal (the teacher's
+    With ``verify`` (the default) packets of other rooms are refused, and
+    the seal is checked against this program's password: with one, only
+    packets sealed with the room's key and not seen before pass; without
+    one, sealed packets (from a room with a password) are refused. ``verify=False`` checks no seal (the teacher's
     ``pgnet list --all-rooms``, a relay without the password); then
     ``"a" in packet`` says whether it was sealed.
 
@@ -270,8 +271,6 @@ def parse_packet(data, verify=True, kinds=PROGRAM_KINDS):
         raise ValueError("longer than a packet")
     if not data.startswith(MAGIC):
         raise ValueError("not a pgnet packet")
-    if verify:
-        _check_seal(data, auth.active() or None)
     packet = wire.decode(data[len(MAGIC):])
     if not isinstance(packet, dict) or not isinstance(packet.get("i"), str):
         raise ValueError("not a discovery packet")
@@ -279,6 +278,10 @@ def parse_packet(data, verify=True, kinds=PROGRAM_KINDS):
     if type(version) is not int:
         raise ValueError("bad version")
     check_room(packet.setdefault("r", ""))
+    if verify:
+        if packet["r"] != settings.room and packet.get("t") != "relayed":
+            raise Rejected("other room")
+        _check_seal(data, auth.active() or None)
     kind = packet.get("t")
     name = packet.get("n")
     if kind not in kinds:

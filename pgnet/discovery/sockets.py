@@ -176,6 +176,18 @@ def relay_address():
     return relays[0] if relays else None
 
 
+def packet_targets(multicast=True):
+    """The addresses discovery packets go to, as text: ``LOCAL_GROUP`` (or
+    ``127.255.255.255`` without multicast) for this computer, then each
+    network's broadcast address.
+
+    Example:
+
+        packet_targets()   # ['239.255.46.74', '192.168.1.255']
+    """
+    return [address for address, _ in Targets(0, multicast).all()]
+
+
 class Targets:
     """Where this program's discovery packets go, and which addresses are
     this computer's own; read from the system at most every ``REFRESH_S``
