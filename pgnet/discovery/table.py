@@ -42,8 +42,8 @@ MAX_RECORDS = 4096
 
 #: The most records one computer (one IP address) may have in the table.
 #:
-#: Example: 50,000 fake programs from one computer make 128 records.
-MAX_PER_SOURCE = 128
+#: Example: 50,000 fake programs from one computer make 256 records.
+MAX_PER_SOURCE = 256
 
 #: Records first heard this soon after the table was made count as equally
 #: old: they are what was already there when this program started.
