@@ -508,6 +508,14 @@ class Beacon:
         if remaining > 0:
             self._stopping.wait(remaining)
 
+    @property
+    def thread_id(self):
+        """The operating system's id of the beacon's thread (for tools that
+        look at what it does, such as its wakeups in /proc).
+
+        Example: ``peer.thread_id``   # 48211"""
+        return self._thread.native_id
+
     def is_closed(self):
         """True once ``close`` has been called.
 
