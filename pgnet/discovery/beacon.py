@@ -83,6 +83,7 @@ class Beacon:
         self._table = ServiceTable(self._targets.shown_ip)
         self.changes = self._table.changes  # read by pgnet.watch(), oldest first
         self._answers = Answers()
+        self._limit = sockets.SourceLimit()
         self._alarms = Alarms()
         self._next_round = time.monotonic() + settings.advert_interval_s
         self._thread = threading.Thread(
@@ -220,6 +221,8 @@ class Beacon:
             except OSError as error:
                 log.debug("discovery: receive failed: %s", error)
                 return
+            if not self._limit.allows(ip, time.monotonic()):
+                continue
             try:
                 packet = protocol.parse_packet(data, verify=not self.all_rooms)
                 self._handle(packet, ip, port)
@@ -490,11 +493,12 @@ class Beacon:
             return self._table.instance_counts()
 
     def refused(self):
-        """How many adverts of new programs were dropped because the table
-        (or one computer's share of it) was full.
+        """How many packets were dropped for numbers: adverts of new
+        programs when the table (or one computer's share of it) was full,
+        and packets beyond ``sockets.MAX_PER_SOURCE_PER_S`` from one computer.
 
         Example: ``peer.refused()``   # 0"""
-        return self._table.refused
+        return self._table.refused + self._limit.dropped
 
     def settle(self):
         """Give the answers to our start-up query time to arrive.

@@ -134,6 +134,48 @@ def open_private_socket():
     return sock
 
 
+#: The most discovery packets a second one computer (one IP address) may
+#: send a program before the rest of that second's are dropped unread: a
+#: flood from one computer costs each program at most this many packets'
+#: work. (A computer running 100 names sends about 100 a second.)
+#:
+#: Example: a flood of 12,000 packets a second is read 1,000 times.
+MAX_PER_SOURCE_PER_S = 1000
+
+
+class SourceLimit:
+    """Counts the packets from each IP address in the current second; says
+    when one sends more than ``MAX_PER_SOURCE_PER_S``. Bounded whatever
+    arrives (it starts again from nothing each second).
+
+    Example:
+
+        limit = SourceLimit()
+        if limit.allows("10.0.0.9", time.monotonic()):
+            handle(packet)
+    """
+
+    def __init__(self, per_second=MAX_PER_SOURCE_PER_S):
+        self.per_second = per_second
+        self.dropped = 0
+        self._second = 0
+        self._counts = {}
+
+    def allows(self, ip, now):
+        """True if ``ip`` may have one more packet read this second.
+
+        Example: ``limit.allows("10.0.0.9", time.monotonic())``"""
+        second = int(now)
+        if second != self._second or len(self._counts) > 4096:
+            self._second, self._counts = second, {}
+        count = self._counts.get(ip, 0) + 1
+        self._counts[ip] = count
+        if count > self.per_second:
+            self.dropped += 1
+            return False
+        return True
+
+
 def relay_addresses():
     """``[(ip, port), ...]`` of the relays in ``settings.relay`` (one, or
     several separated by commas); empty without any.
