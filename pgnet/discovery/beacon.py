@@ -95,12 +95,7 @@ class Beacon:
     @property
     def record_changes(self):
         """True to keep a ``Change`` in ``changes`` for each name found or
-        lost (``pgnet.watch`` turns it on).
-
-        Example:
-
-            peer.record_changes = True
-        """
+        lost (``pgnet.watch`` turns it on). Example: ``peer.record_changes = True``"""
         return self._table.record_changes
 
     @record_changes.setter
@@ -138,19 +133,13 @@ class Beacon:
         """Ask the network who is ``name`` (None: who is there); the answers
         come back to this program alone, a few milliseconds later.
 
-        Example:
-
-            peer.send_query("pong")
-        """
+        Example: ``peer.send_query("pong")``"""
         self._send(protocol.query(name, self.instance), self._private)
 
     def send_adverts(self, names=None):
         """Advertise ``names`` (all this program's names if None) now.
 
-        Example:
-
-            peer.send_adverts(["pong"])
-        """
+        Example: ``peer.send_adverts(["pong"])``"""
         with self._sending:
             with self._lock:
                 self._table.set_local_ip(self._targets.shown_ip)  # (a network may have come or gone)
@@ -248,9 +237,6 @@ class Beacon:
             inner = protocol.parse_packet(packet["d"], verify=not self.all_rooms)
             self._handle(inner, protocol.relayed_origin(packet), packet.get("q"), relayed=True)
             return
-        if not self.all_rooms and packet["r"] != settings.room:
-            self.other_rooms += 1
-            return
         kind = packet["t"]
         local = not relayed and self._targets.is_local(ip)
         if kind == "advert":
@@ -299,15 +285,9 @@ class Beacon:
             if not new or record is None:
                 return
             others = [r for r in self._table.records_of(name) if r is not record]
-        if instance == self.instance and not local:
-            self._alarms.impostor(name, None, ip, record.machine)
-        elif any(r.instance == instance for r in others):
-            first = next(r for r in others if r.instance == instance)
-            self._alarms.impostor(name, first.address(), ip, record.machine)
-        elif local and name in self.local and instance != self.instance:
-            with self._lock:
-                mine_used = self._table.owner(name) == self.instance
-            self._alarms.clash(name, record.address(), mine_used)
+        with self._lock:
+            mine_used = name in self.local and self._table.owner(name) == self.instance
+        self._alarms.new_record(record, others, self.instance, name in self.local, mine_used)
 
     def _warn_if_ambiguous(self, name):
         if name in self._table.ambiguous and not self._alarms.given("ambiguous", name):
@@ -322,10 +302,7 @@ class Beacon:
         """Advertise ``name`` at ``port`` on ``host`` (None: every address),
         now and then once a second; the name is in ``services()`` at once.
 
-        Example:
-
-            peer.advertise("pong", 40123, None)
-        """
+        Example: ``peer.advertise("pong", 40123, None)``"""
         with self._lock:
             self.local[name] = (port, host, time.time())
         self.send_adverts([name])
@@ -335,10 +312,7 @@ class Beacon:
         """Stop advertising ``name`` and say bye; False if it was not
         advertised.
 
-        Example:
-
-            peer.unadvertise("pong")   # True
-        """
+        Example: ``peer.unadvertise("pong")   # True``"""
         with self._sending:
             with self._lock:
                 if self.local.pop(name, None) is None:
@@ -351,10 +325,7 @@ class Beacon:
     def local_names(self):
         """The names this program advertises, as a list.
 
-        Example:
-
-            peer.local_names()   # ['pong']
-        """
+        Example: ``peer.local_names()   # ['pong']``"""
         with self._lock:
             return list(self.local)
 
@@ -362,10 +333,7 @@ class Beacon:
         """``(port, host)`` where this program advertises ``name`` (host None:
         every address), or None if it does not advertise it.
 
-        Example:
-
-            peer.local_address("pong")   # (40123, None)
-        """
+        Example: ``peer.local_address("pong")   # (40123, None)``"""
         with self._lock:
             mine = self.local.get(name)
         return None if mine is None else mine[:2]
@@ -374,10 +342,7 @@ class Beacon:
         """The name this program advertises at ``host`` and ``port`` (the
         port as text, as in an address), or None.
 
-        Example:
-
-            peer.name_at("192.168.1.23", "40123")   # 'pong'
-        """
+        Example: ``peer.name_at("192.168.1.23", "40123")   # 'pong'``"""
         with self._lock:
             for name, (local_port, local_host, _) in self.local.items():
                 if port == str(local_port) and local_host in (None, host):
@@ -388,10 +353,7 @@ class Beacon:
         """The address of ``name`` (or ``"name@machine"``) if known now,
         else None; never waits.
 
-        Example:
-
-            peer.lookup("pong")   # '192.168.1.40:53121'
-        """
+        Example: ``peer.lookup("pong")   # '192.168.1.40:53121'``"""
         # A send to a name looks it up each time, so it must be quick: the
         # table keeps the answer ready, and reading it needs no lock.
         address = self._table.lookup(name)
@@ -409,10 +371,7 @@ class Beacon:
         ``wait_for_s`` seconds (asking the network again every
         ``settings.advert_interval_s``), or None.
 
-        Example:
-
-            peer.wait_for("pong", 5)   # '192.168.1.40:53121'
-        """
+        Example: ``peer.wait_for("pong", 5)   # '192.168.1.40:53121'``"""
         retry = Retry(settings.advert_interval_s, wait_for_s)
         with self._lock:
             # Look and wait under one lock, so an answer arriving between
@@ -451,10 +410,7 @@ class Beacon:
         """Every name on the network, sorted, as a list of
         ``pgnet.discovery.Service``: for each name, the program this one uses.
 
-        Example:
-
-            [s.name for s in peer.services()]   # ['pong', 'robot']
-        """
+        Example: ``[s.name for s in peer.services()]   # ['pong', 'robot']``"""
         with self._lock:
             return self._table.services()
 
@@ -462,10 +418,7 @@ class Beacon:
         """The ``Service`` this program uses for ``name`` (or
         ``"name@machine"``), or None.
 
-        Example:
-
-            peer.service("robot").machine   # 'raspberrypi'
-        """
+        Example: ``peer.service("robot").machine   # 'raspberrypi'``"""
         with self._lock:
             record = self._table.resolve(name)
             return record.service() if record else None
@@ -474,10 +427,7 @@ class Beacon:
         """Every program advertising every name (several may share one), as
         a list of ``Service``, sorted by name, the one used first.
 
-        Example:
-
-            [(s.name, s.machine) for s in peer.all_services()]
-        """
+        Example: ``[(s.name, s.machine) for s in peer.all_services()]``"""
         with self._lock:
             return self._table.all_services()
 
@@ -485,10 +435,7 @@ class Beacon:
         """``{name: how many programs advertise it}``, for the names that
         more than one program advertises.
 
-        Example:
-
-            peer.instance_counts()   # {'pong': 2}, or {} when every name is unique
-        """
+        Example: ``peer.instance_counts()   # {'pong': 2}, or {} when every name is unique``"""
         with self._lock:
             return self._table.instance_counts()
 
@@ -523,19 +470,13 @@ class Beacon:
     def is_closed(self):
         """True once ``close`` has been called.
 
-        Example:
-
-            peer.is_closed()   # False while the program uses discovery
-        """
+        Example: ``peer.is_closed()   # False while the program uses discovery``"""
         return self._stopping.is_set()
 
     def close(self):
         """Say bye for every advertised name, then stop.
 
-        Example:
-
-            peer.close()
-        """
+        Example: ``peer.close()``"""
         if self._stopping.is_set():
             return
         for name in list(self.local):
