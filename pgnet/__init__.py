@@ -26,6 +26,7 @@ from .errors import (
     AddressError,
     DiscoveryWarning,
     DroppedMessageWarning,
+    ImpostorWarning,
     MessageError,
     NameClashWarning,
     NetworkLimitError,
@@ -39,6 +40,7 @@ from .errors import (
     SlowFrameWarning,
     SocketRoleError,
     UsageWarning,
+    WrongPasswordWarning,
 )
 from .messaging import (
     FOREVER,
@@ -95,6 +97,7 @@ __all__ = [
     "PgnetWarning", "NoReplyWarning", "NotFoundWarning", "NameClashWarning",
     "DroppedMessageWarning", "NotSentWarning", "DiscoveryWarning", "UsageWarning",
     "RemoteErrorWarning", "SlowFrameWarning",
+    "ImpostorWarning", "WrongPasswordWarning",
 ]
 # The game names need pygame; listed only where it is installed, so that
 # "from pgnet import *" still works on a headless robot without it.

@@ -166,6 +166,28 @@ class NameClashWarning(PgnetWarning):
     name, so that everyone finds the one they mean."""
 
 
+class ImpostorWarning(PgnetWarning):
+    """A program seems to pretend to be another: adverts carrying another
+    program's id, or this program's, come from a different computer. pgnet
+    keeps to the program it heard first; a room password stops it for good.
+
+    Example:
+
+        PGNET_PASSWORD="tiger lily" python3 robot.py
+    """
+
+
+class WrongPasswordWarning(PgnetWarning):
+    """Traffic without this room's password arrived, and was ignored: from a
+    program with another password or room, or without one while this
+    program has one (or the other way round). ``pgnet doctor`` counts it.
+
+    Example:
+
+        PGNET_ROOM=5B PGNET_PASSWORD="tiger lily" python3 game.py
+    """
+
+
 class DroppedMessageWarning(PgnetWarning):
     """Something that arrived was thrown away: too big, not a pgnet message,
     or more than this program could keep while it was not reading."""

@@ -139,6 +139,7 @@ class NetworkEvents:
         self.backlog = deque()  # events collected, not yet handed over
         self.watched = set()  # names whose comings and goings become events
         self.watch_all = False
+        self.on_machine = {}  # watched "name@machine" -> its address when last looked
         #: Called with each event instead of posting it (Pygame Zero), or None.
         self.receiver = None
         self._clock = self._ticked_at = None  # the clock wait_frame last ticked, and when
@@ -184,6 +185,15 @@ class NetworkEvents:
                     self.backlog.append(
                         pygame.event.Event(kind, name=change.name, address=change.address)
                     )
+        for name, before in self.on_machine.items():
+            # "name@machine" has no changes of its own: look each frame.
+            after = discovery.known_address(name)
+            if after != before:
+                self.on_machine[name] = after
+                if before is not None:
+                    self.backlog.append(pygame.event.Event(SERVICE_LOST, name=name, address=before))
+                if after is not None:
+                    self.backlog.append(pygame.event.Event(SERVICE_FOUND, name=name, address=after))
         limit = settings.events_per_frame
         deadline = time.perf_counter() + settings.time_per_frame_s
         if until is not None:
@@ -232,6 +242,8 @@ class NetworkEvents:
             self.watch_all = True
         else:
             discovery.check_name(name)
+            if discovery.split_machine(name)[1] is not None:
+                self.on_machine.setdefault(name, None)
             self.watched.add(name)
         peer = discovery.get_beacon()
         peer.record_changes = True

@@ -15,7 +15,9 @@ program starts (handy for a whole classroom):
 | `discovery_port` | `PGNET_DISCOVERY_PORT` | the UDP port every pgnet program shares to find the others (default 46374) |
 | `network` | `PGNET_NETWORK` | which of this computer's networks to use, as a wildcard such as `"192.168.*"`; `None` means all of them |
 | `max_message_bytes` | `PGNET_MAX_MESSAGE` | the largest message sent or accepted (default 16 MiB) |
-| `relay` | `PGNET_RELAY` | a computer running `pgnet relay`, for networks that block broadcasts (such as `"10.0.0.5"`); `None` means no relay |
+| `relay` | `PGNET_RELAY` | a computer running `pgnet relay`, for networks that block broadcasts (such as `"10.0.0.5"`), or several, separated by commas (`"10.0.0.5,10.0.0.6"`); `None` means no relay |
+| `room` | `PGNET_ROOM` | the room this program is in, such as `"5B"` or `"desk 7"`: programs only see the names, lobbies and news of their own room; `""` (the default) is the room of everyone who sets none |
+| `password` | `PGNET_PASSWORD` | the room's password: with one, only programs that know it are heard (traffic is authenticated, not encrypted); `None` means no password. Never printed |
 | `max_depth` | `PGNET_MAX_DEPTH` | how deeply lists, dicts and tuples may nest in a message (default 100) |
 | `max_items` | `PGNET_MAX_ITEMS` | how many values one message may hold (default 1,000,000): a message never unpacks into more |
 | `inbox_items` | `PGNET_INBOX_ITEMS` | arrivals of one kind waiting to be read on a socket (default 10,000) |
@@ -75,14 +77,17 @@ class Settings:
         self.inbox_items = _env_int("PGNET_INBOX_ITEMS", 10_000)
         self.inbox_bytes = _env_int("PGNET_INBOX_BYTES", 32 * 1024 * 1024)
         self.max_senders = _env_int("PGNET_MAX_SENDERS", 64)
-        self.advert_interval_s = 0.5
-        self.advert_ttl_s = 2.0
+        self.room = os.environ.get("PGNET_ROOM", "").strip()
+        self.password = os.environ.get("PGNET_PASSWORD", "") or None
+        self.advert_interval_s = 1.0
+        self.advert_ttl_s = 2.5
         self.events_per_frame = 500
         self.time_per_frame_s = 0.004
 
     def __repr__(self):
+        shown = dict(vars(self), password="(set)" if self.password else None)
         return "<pgnet settings %s>" % ", ".join(
-            "%s=%r" % item for item in sorted(vars(self).items())
+            "%s=%r" % item for item in sorted(shown.items())
         )
 
 

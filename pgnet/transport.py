@@ -36,7 +36,7 @@ import time
 
 import zmq
 
-from . import discovery, replay, wire
+from . import auth, discovery, replay, wire
 from .endpoint import (
     HWM, Arrival, Endpoint, Inbox, bind, end_context, poll, ready, send_frames, unpack, wait_any,
 )
@@ -126,6 +126,9 @@ class Listener(Endpoint):
         else:
             self._drop("Dropped a malformed message on %s (%d parts).", self.source, len(rest))
             return
+        body = auth.unseal(b"raw" if raw else kind, body, self.source)
+        if body is None:
+            return
         what = "a %s from %s" % (kind.decode(), sender)
         ok, data = unpack(body, raw, what, self.source)
         if not ok:
@@ -168,7 +171,7 @@ class Listener(Endpoint):
 
     def _send_reply(self, frames):
         try:
-            send_frames(self.socket, frames)
+            send_frames(self.socket, frames[:-1] + [auth.seal(self, b"reply", frames[-1])])
         except zmq.ZMQError:
             warn_limited((self, "gone"), NotSentWarning,
                          "Could not send the reply on %s: the asker has gone.", self.source)
@@ -222,6 +225,7 @@ class Sender(Endpoint):
 
         Example: ``number = sender.send(MESSAGE, wire.encode("hi"), wait_for_s=5)``"""
         number = struct.pack("!Q", next(self._numbers))
+        body = auth.seal(self, b"raw" if raw else kind, body)
         frames = [number, b"", body] if raw else [number, b"", kind, body]
         try:
             send_frames(self.socket, frames)
@@ -246,6 +250,9 @@ class Sender(Endpoint):
                          "Dropped a malformed reply from %s.", self.target)
             return
         number, body = frames[0], frames[-1]
+        body = auth.unseal(b"reply", body, self.target)
+        if body is None:
+            return  # (still waiting: a genuine reply may follow)
         request = self.waiting.pop(number, None)
         if request is None:
             log.debug("Dropped a late reply from %s.", self.target)
@@ -355,6 +362,8 @@ class Publisher(Endpoint):
 
         Example: ``publisher.publish(b"score", wire.encode(3))``"""
         self.receive_all()
+        # Sealed once: a replay of it (see pgnet.replay) is the same item.
+        body = auth.seal(self, b"news " + topic, body)
         if self.early is not None and not self.early.keep(topic, body):
             self.early = None
         try:
@@ -482,6 +491,9 @@ class Subscriber(Endpoint):
         return self._read(topic, body)
 
     def _read(self, topic, body):
+        body = auth.unseal(b"news " + topic, body, self.source)
+        if body is None:
+            return None
         try:
             topic = topic.decode("utf-8")
         except UnicodeDecodeError:

@@ -130,6 +130,10 @@ def test_send_prints_the_reply_with_the_message_read_as_a_literal():
             result = pgnet("send", name, *args)
             assert result.returncode == 0, result
             assert result.stdout == shown + "\n"
+        result = pgnet("send", "%s@%s" % (name, HOST), "hi")  # the copy on a given computer
+        assert result.stdout == "{'got': 'hi'}\n", result
+        result = pgnet("send", "%s@another-computer" % name, "hi", "--wait", "0.5")
+        assert result.returncode != 0 and "no program called" in result.stderr, result
         result = pgnet("send", address, "7")  # an address works too
         assert (result.returncode, result.stdout) == (0, "{'got': 7}\n"), result
 

@@ -354,3 +354,34 @@ def test_a_program_that_only_discovers_sends_queries_but_no_adverts():
         assert any(p.get("t") == "advert" and p.get("n") == name for p in watcher.packets)
     finally:
         watcher.close()
+
+
+# -- a crowded room ------------------------------------------------------------------
+
+def test_discover_all_lists_a_name_as_soon_as_advertise_returns():
+    for _ in range(20):
+        name = unique("at-once")
+        pgnet.advertise(name)
+        assert name in dict(pgnet.discover_all())
+        pgnet.unadvertise(name)
+
+
+def _wakeups(thread_id):
+    with open("/proc/self/task/%d/status" % thread_id) as status:
+        return sum(int(line.split()[1]) for line in status
+                   if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")))
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/task"), reason="reads /proc (Linux)")
+def test_an_idle_beacon_sleeps_until_a_packet_comes():
+    # A beacon of its own, on a port of its own: nothing else talks to it.
+    from pgnet.addresses import free_port
+
+    peer = discovery.Beacon(port=free_port())
+    try:
+        time.sleep(0.3)  # its start-up query and anything it set off
+        before = _wakeups(peer.thread_id)
+        time.sleep(1.0)
+        assert _wakeups(peer.thread_id) - before <= 2  # (was 10 a second)
+    finally:
+        peer.close()

@@ -19,7 +19,7 @@ import pytest
 
 import netns
 from cli_support import ADVERTISER, PORT, PY, pgnet, started
-from support import ROOT, unique
+from support import ROOT, Program, unique
 
 from pgnet.cli.doctor.answers import check_answers, on_my_networks, report_connections, split_by_computer
 from pgnet.cli.doctor.broadcasts import Answer, Heard, check_broadcasts
@@ -50,13 +50,14 @@ def test_doctor_on_this_computer_loopback_only():
     assert re.search(r"lo 127\.0\.0\.1/8 this computer only; <- the address pgnet shows", out)
     assert "pgnet shows this computer as 127.0.0.1, because the network setting " \
            "PGNET_NETWORK='127.*' keeps pgnet on this computer" in out
-    assert "Discovery broadcasts go to: 127.255.255.255" in out
+    assert "Discovery packets go to: 239.255.46.74" in out
+    assert "room: none" in out and "room password: none" in out
     assert "shared with other pgnet programs" in out  # the advertiser holds it too
-    assert re.search(r"127\.255\.255\.255: came back in [\d.]+ ms", out)
+    assert re.search(r"239\.255\.46\.74: came back in [\d.]+ ms", out)
     assert re.search(r"on this computer: [^:]*\b%s\b" % re.escape(name), out)
     summary = result.stdout.split("Summary:")[1]
     assert re.search(r"^  \u2713 discovery port %d: shared" % PORT, summary, re.M)
-    assert re.search(r"^  \u2713 broadcasts come back: 127\.255\.255\.255\.$", summary, re.M)
+    assert re.search(r"^  \u2713 broadcasts come back: 239\.255\.46\.74\.$", summary, re.M)
     assert re.search(r"^  ! network: only this computer", summary, re.M)
     assert summary.rstrip().endswith("No problems found.")
 
@@ -107,6 +108,23 @@ def test_doctor_offline_machine(net):
     assert "Traceback" not in result.stderr
 
 
+def test_doctor_counts_what_other_rooms_and_passwords_send(monkeypatch):
+    sealed_room = {"PGNET_ROOM": "5B", "PGNET_PASSWORD": "tiger lily"}
+    with Program(["-c", ADVERTISER, unique("sealed")], env=sealed_room) as sealed, \
+            Program(["-c", ADVERTISER, unique("plain")], env={"PGNET_ROOM": "5A"}) as plain:
+        sealed.expect(r"^ready ")
+        plain.expect(r"^ready ")
+        monkeypatch.setenv("PGNET_ROOM", "5B")
+        stranger = flat(pgnet("doctor", "--wait", "1.2").stdout)  # same room, no password
+        monkeypatch.setenv("PGNET_PASSWORD", "tiger lily")
+        member = flat(pgnet("doctor", "--wait", "1.2").stdout)
+    assert "room: '5B'" in stranger and "room password: none" in stranger
+    assert re.search(r"Packets ignored: [1-9]\d* of other rooms, [1-9]\d* without this room's password", stranger)
+    assert "they come from programs with a password, and this computer has none" in stranger
+    assert "room password: set" in member and "tiger" not in member
+    assert re.search(r"Packets ignored: \d+ of other rooms, 0 without", member)
+
+
 @needs_netns
 def test_doctor_two_networks_says_which_is_used_and_why(net):
     dual = net.add_machine("dual")
@@ -122,7 +140,7 @@ def test_doctor_two_networks_says_which_is_used_and_why(net):
     assert "eth1 10.123.1.2/24 used too" in out
     assert "pgnet shows this computer as 10.123.0.2, because there is no default route, " \
            "and it is the first address on a private network" in out
-    assert "Discovery broadcasts go to: 10.123.0.255, 10.123.1.255, 127.255.255.255" in out
+    assert "Discovery packets go to: 239.255.46.74, 10.123.0.255, 10.123.1.255" in out
     assert "this computer is on 2 networks (eth0 10.123.0.2, eth1 10.123.1.2)" in out
     assert "PGNET_NETWORK='10.123.0.*'" in out
     assert re.search(r"10\.123\.0\.255: came back in [\d.]+ ms", out)

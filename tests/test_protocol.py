@@ -11,7 +11,7 @@ import time
 import msgpack
 import pytest
 
-from pgnet import MessageError, ServiceNameError
+from pgnet import MessageError, ServiceNameError, auth, settings
 from pgnet.discovery import protocol
 
 INSTANCE = "928b0e4e1d82428a"
@@ -69,7 +69,7 @@ def garbage_packets(fuzz):
     protocol.query(None, INSTANCE),
     protocol.query("pong", INSTANCE),
     protocol.advert("pong", 40123, None, 1795317356.75, INSTANCE, "pc-7", 2.0),
-    protocol.advert("Ada's pong 🏓", 1, "192.168.1.23", 17, INSTANCE, "", 60),
+    protocol.advert("Ada's pong 🏓", 1, "192.168.1.23", 17, INSTANCE, "", protocol.MAX_TTL_S),
     protocol.bye("pong", INSTANCE),
 ])
 def test_packets_survive_the_round_trip(packet):
@@ -96,15 +96,20 @@ def test_the_longest_name_in_four_byte_characters_fits_in_a_packet():
 
 def test_the_bytes_are_the_documented_ones():
     # docs/wire-format.md: PGNET1, then a plain MessagePack map with short keys.
-    packet = protocol.advert("hello", 40123, None, 1795317356.75, INSTANCE, "classroom-pc-7", 2.0)
+    packet = protocol.advert("hello", 40123, None, 1795317356.75, INSTANCE, "classroom-pc-7", 2.5)
     assert protocol.encode_packet(packet) == b"PGNET1" + msgpack.packb(
         {"t": "advert", "n": "hello", "p": 40123, "h": None, "s": 1795317356.75,
-         "i": INSTANCE, "m": "classroom-pc-7", "ttl": 2.0}, use_bin_type=True)
+         "i": INSTANCE, "m": "classroom-pc-7", "ttl": 2.5, "v": 2, "r": ""}, use_bin_type=True)
     assert protocol.encode_packet(protocol.query(None, INSTANCE)) == b"PGNET1" + msgpack.packb(
-        {"t": "query", "n": None, "i": INSTANCE})
+        {"t": "query", "n": None, "i": INSTANCE, "v": 2, "r": ""})
 
 
-@pytest.mark.parametrize("claimed, kept", [(0.001, 0.5), (2.0, 2.0), (1e9, 60.0)])
+def test_a_packet_from_an_older_pgnet_is_read_as_version_1():
+    old = b"PGNET1" + msgpack.packb({"t": "query", "n": None, "i": INSTANCE})
+    assert protocol.parse_packet(old) == {"t": "query", "n": None, "i": INSTANCE, "v": 1, "r": ""}
+
+
+@pytest.mark.parametrize("claimed, kept", [(0.001, 0.5), (2.0, 2.0), (1e9, protocol.MAX_TTL_S)])
 def test_a_claimed_time_to_live_is_kept_within_bounds(claimed, kept):
     packet = protocol.parse_packet(advert_packet("mayfly", ttl=claimed))
     assert packet["ttl"] == kept
@@ -140,16 +145,72 @@ def test_names_are_checked_as_advertise_checks_them():
 
 # -- through a relay ----------------------------------------------------------------
 
-def test_a_relayed_packet_carries_its_origin():
-    data = protocol.encode_packet(protocol.relayed(protocol.query(None, INSTANCE), "10.123.0.2"))
+def test_a_relayed_packet_carries_its_origin_and_the_packet_untouched():
+    inner = protocol.encode_packet(protocol.query(None, INSTANCE))
+    data = protocol.encode_packet(protocol.relayed(inner, "10.123.0.2", "relay"))
     packet = protocol.parse_packet(data)
     assert protocol.relayed_origin(packet) == "10.123.0.2"
+    assert packet["d"] == inner
 
 
-@pytest.mark.parametrize("origin", [None, 5, "999.1.1.1", "robot.local", b"\x0a\x00\x00\x01"])
+@pytest.mark.parametrize("origin", [None, 5, 167772161, "999.1.1.1", "robot.local",
+                                    b"\x0a\x00\x00\x01", ["10.0.0.1"], "10.0.0.1" * 3])
 def test_a_relayed_packet_with_a_bad_origin_is_refused(origin):
-    packet = protocol.query(None, INSTANCE)
-    if origin is not None:
-        packet["o"] = origin
+    packet = protocol.relayed(protocol.encode_packet(protocol.query(None, INSTANCE)), origin, "r")
+    if origin is None:
+        del packet["o"]
     with pytest.raises(ValueError):
-        protocol.relayed_origin(protocol.parse_packet(protocol.encode_packet(packet)))
+        protocol.parse_packet(protocol.encode_packet(packet))
+
+
+@pytest.mark.parametrize("inner", [None, 5, "text", [b"x"]])
+def test_a_relayed_packet_without_a_packet_inside_is_refused(inner):
+    packet = protocol.relayed(b"", "10.0.0.1", "r")
+    packet["d"] = inner
+    with pytest.raises(ValueError):
+        protocol.parse_packet(protocol.encode_packet(packet))
+
+
+# -- with a room password -------------------------------------------------------------
+
+@pytest.fixture
+def password(monkeypatch):
+    """This process has the room password "tiger lily" in room "5B"."""
+    monkeypatch.setattr(settings, "room", "5B")
+    monkeypatch.setattr(settings, "password", "tiger lily")
+    return auth.Sealer()
+
+
+def test_a_sealed_packet_is_read_once(password):
+    data = protocol.encode_packet(protocol.query("pong", INSTANCE), password)
+    assert protocol.parse_packet(data)["r"] == "5B"
+    with pytest.raises(protocol.Rejected) as again:
+        protocol.parse_packet(data)
+    assert again.value.reason == "replayed"
+
+
+def test_a_packet_without_the_password_is_rejected(password):
+    unsealed = protocol.encode_packet(protocol.query("pong", INSTANCE))
+    sealed = bytearray(protocol.encode_packet(protocol.query("pong", INSTANCE), password))
+    sealed[10] ^= 1  # changed on the way
+    for data in (unsealed, bytes(sealed)):
+        with pytest.raises(protocol.Rejected) as error:
+            protocol.parse_packet(data)
+        assert error.value.reason == "no key"
+
+
+def test_another_password_or_room_is_another_key(password, monkeypatch):
+    data = protocol.encode_packet(protocol.bye("pong", INSTANCE), password)
+    for room, secret in (("5B", "tiger lilies"), ("5C", "tiger lily")):
+        monkeypatch.setattr(settings, "room", room)
+        monkeypatch.setattr(settings, "password", secret)
+        with pytest.raises(protocol.Rejected):
+            protocol.parse_packet(data)
+
+
+def test_without_a_password_sealed_packets_are_refused_unless_not_verifying(password, monkeypatch):
+    data = protocol.encode_packet(protocol.query(None, INSTANCE), password)
+    monkeypatch.setattr(settings, "password", None)
+    with pytest.raises(protocol.Rejected):
+        protocol.parse_packet(data)
+    assert "a" in protocol.parse_packet(data, verify=False)  # the teacher's --all-rooms

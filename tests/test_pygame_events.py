@@ -114,3 +114,35 @@ def test_pygame_doc_example_two_squares(tmp_path):
             ])
     for program in (first, second):
         assert "Traceback" not in program.stderr_text(), program.stderr_text()
+
+
+WATCH_ON_MACHINE = """
+import socket, time
+import pygame
+import pgnet
+pygame.init()
+pygame.display.set_mode((100, 100))
+name = socket.gethostname()
+pgnet.watch("w-here@" + name)
+pgnet.watch("w-here@another-computer")
+pgnet.advertise("w-here")
+def frames(count):
+    for _ in range(count):
+        pgnet.pump()
+        for event in pygame.event.get():
+            if event.type in (pgnet.SERVICE_FOUND, pgnet.SERVICE_LOST):
+                print("FOUND" if event.type == pgnet.SERVICE_FOUND else "LOST", event.name, flush=True)
+        time.sleep(0.02)
+frames(10)
+pgnet.unadvertise("w-here")
+frames(10)
+print("DONE", flush=True)
+"""
+
+
+def test_watch_a_name_on_one_computer():
+    with Program(WATCH_ON_MACHINE, env={"SDL_VIDEODRIVER": "dummy", "SDL_AUDIODRIVER": "dummy"}) as watcher:
+        watcher.expect(r"^DONE$", 20)
+    events = [line for line in watcher.lines if line.startswith(("FOUND", "LOST"))]
+    assert len(events) == 2 and events[0].startswith("FOUND w-here@") and events[1].startswith("LOST w-here@"), events
+    assert "another-computer" not in "\n".join(events)

@@ -88,3 +88,59 @@ def test_relay_lets_names_work_across_networks(routed):
                 server.kill(signal.SIGTERM)
                 watcher.expect(r"^gone$", timeout=5)
                 assert time.monotonic() - stopped < 1.0
+
+
+# Keeps sending to argv[1] by name for argv[2] seconds after "GO"; counts.
+KEEP_SENDING = r"""
+import sys, time, pgnet
+from pgnet import discovery
+name, seconds = sys.argv[1], float(sys.argv[2])
+print("first", pgnet.send_message(name, "hi", wait_for_reply_s=5), flush=True)
+print("GO", flush=True)
+time.sleep(0.5)
+ok = lost = 0
+end = time.monotonic() + seconds
+while time.monotonic() < end:
+    ok += pgnet.send_message(name, "hi", wait_for_reply_s=1) is not None
+    lost += discovery.known_address(name) is None
+    time.sleep(0.05)
+print("counts", ok, lost, flush=True)
+"""
+
+
+def test_names_stay_usable_when_the_relay_stops(routed):
+    a, b, router, router_far = routed
+    name = unique("orphan")
+    relay = Program(["-m", "pgnet", "relay"], env=IN_NAMESPACE, prefix=router.command([]))
+    with relay, run_on(a, ECHO, name, env={"PGNET_RELAY": router.address}) as server:
+        relay.expect(r"Relaying pgnet discovery")
+        server.expect(r"^advertised ")
+        with run_on(b, KEEP_SENDING, name, "4", env={"PGNET_RELAY": router_far}) as sender:
+            assert sender.expect(r"^first (.*)$").group(1) == "['echo', 'hi']"
+            sender.expect(r"^GO$")
+            relay.kill(signal.SIGKILL)
+            ok, lost = map(int, sender.expect(r"^counts (\d+) (\d+)$", timeout=20).groups())
+    assert ok > 20 and lost == 0, (ok, lost)
+
+
+def test_the_relay_takes_no_malformed_packet_and_bounds_its_clients():
+    from pgnet.discovery import protocol, relay as relay_module
+    from pgnet.addresses import free_port
+
+    relay = relay_module.Relay(port=free_port())
+    try:
+        garbage = [b"", b"PGNET1", b"PGNET1\xc1", b"x" * 5000,
+                   protocol.encode_packet(protocol.relayed(b"", "10.0.0.1", "r")),
+                   protocol.encode_packet(dict(protocol.query(None, "i"), o=5))]
+        for n, data in enumerate(garbage):
+            relay.handle(data, ("10.0.0.9", 40000 + n))
+        # Only the last, a fine query (with a key it does not know), made a client.
+        assert set(relay.clients) == {("10.0.0.9", 40000 + len(garbage) - 1)}
+        assert relay.bad_packets == len(garbage) - 1
+        hello = protocol.encode_packet(protocol.hello("i"))
+        for port in range(1000, 1000 + 4 * relay_module.MAX_CLIENTS_PER_IP):
+            relay.handle(hello, ("10.0.0.7", port))
+        assert len([c for c in relay.clients if c[0] == "10.0.0.7"]) == relay_module.MAX_CLIENTS_PER_IP
+        assert relay.refused >= 3 * relay_module.MAX_CLIENTS_PER_IP - 1
+    finally:
+        relay.close()

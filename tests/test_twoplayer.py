@@ -332,14 +332,17 @@ def test_two_rooms_on_one_network_never_pair_across():
     with probe(name, env={"PGNET_ROOM": "5A"}) as a1, probe(name, "--room", "5B") as b1:
         a1_id, b1_id = me(a1), me(b1)
         ids = {a1_id, b1_id}
-        # Both wait in the lobby, each visible on the network to the other...
-        peer = discovery.get_beacon()
-        wait_until(lambda: ids <= {n.split("#")[1][:8] for n in
-                                   (s.name for s in peer.services()) if n.startswith(name)},
-                   message="both lobby entries")
+        # Both wait in the lobby, each in its own room, as a teacher sees...
+        peer = discovery.Beacon(all_rooms=True)
+        try:
+            wait_until(lambda: ids <= {n.split("#")[1][:8] for n in
+                                       (s.name for s in peer.all_services()) if n.startswith(name)},
+                       message="both lobby entries")
+        finally:
+            peer.close()
         # ...yet they never pair.
         quiet_for([a1, b1], 1.5)
-        with probe(name, "--room", "5A") as a2, probe(name, env={"PGNET_ROOM": "5B"}) as b2:
+        with probe(name, env={"PGNET_ROOM": "5A"}) as a2, probe(name, "--room", "5B") as b2:
             a2_id, b2_id = me(a2), me(b2)
             assert joined(a1)["partner"] == a2_id and joined(a2)["partner"] == a1_id
             assert joined(b1)["partner"] == b2_id and joined(b2)["partner"] == b1_id

@@ -36,7 +36,8 @@ def posted(kind):
 
 
 class FakeLink:
-    """A Link that only writes down what it would send."""
+    """A Link that only writes down what it would send; a PING to a player
+    that is ``alive`` (an address) is answered at once."""
 
     address = "127.0.0.1:40000"
 
@@ -45,11 +46,16 @@ class FakeLink:
         self.reconnected = []
         self.known = set()  # addresses it already has a connection to
 
+        self.alive = {}  # address -> (player id, the Pairing to answer)
+
     def knows(self, address):
         return address in self.known
 
     def send(self, address, word, *params):
         self.sent.append((address, word) + params)
+        if word == "PING" and address in self.alive:
+            their_id, pairing = self.alive[address]
+            pairing.on_pong(0.0, their_id, params[1])
 
     def words(self):
         return [sent[1] for sent in self.sent]
@@ -125,8 +131,11 @@ class FakeLobby:
     def unadvertise(self):
         self.advertised = False
 
-    def address_of(self, name):
-        return None
+    def where(self, name):
+        return None, None
+
+    def show_playing(self, partner):
+        self.playing = partner
 
 
 class FakeSessions:
@@ -141,12 +150,38 @@ class FakeSessions:
         self.begun.append((session, resumed))
 
 
-def pairing_for(my_id, *waiting, wanted=None, lobby_mode=False):
-    link, sessions = FakeLink(), FakeSessions()
-    pairing = Pairing(Player(my_id, "me"), FakeLobby(*waiting), link, sessions,
-                      wanted, lobby_mode)
+def pairing_for(my_id, *waiting, wanted=None, lobby_mode=False, dead=()):
+    """A Pairing of ``my_id`` with ``waiting`` players in the lobby, all
+    alive but the ids in ``dead``."""
+    link, sessions, lobby = FakeLink(), FakeSessions(), FakeLobby(*waiting)
+    pairing = Pairing(Player(my_id, "me"), lobby, link, sessions, wanted, lobby_mode)
+    link.alive = {address: (p.id, pairing) for p, address in lobby.waiting.values()
+                  if p.id not in dead}
     pairing.start_looking()
     return pairing, link, sessions
+
+
+def test_only_players_proven_alive_are_asked():
+    ghost, ada, bob = Player("00000000", "Ghost"), Player(ADA, "Ada"), Player(BOB, "Bob")
+    pairing, link, _ = pairing_for(CY, ghost, ada, bob, dead={"00000000"})
+    pairing.tick(0.0)
+    assert asked(link) == ["127.0.0.1:50001"]  # Ada, not the ghost with the smaller id
+    assert [s[0] for s in link.sent if s[1] == "PING"] == [
+        "127.0.0.1:50000", "127.0.0.1:50001", "127.0.0.1:50002"]
+    # Ada (the smallest alive) never asks the ghost: she waits to be asked.
+    smallest, link, _ = pairing_for(ADA, ghost, bob, dead={"00000000"})
+    smallest.tick(0.0)
+    assert asked(link) == []
+
+
+def test_a_named_partner_can_be_pinned_to_a_computer():
+    fake, real = Player(ADA, "Ada", machine="bobs-pc"), Player(BOB, "Ada", machine="ada-laptop")
+    pinned, link, _ = pairing_for(CY, fake, real, wanted="Ada@ada-laptop")
+    pinned.tick(0.0)
+    assert asked(link) == ["127.0.0.1:50001"]
+    assert pinned.status() == "Joining Ada on ada-laptop..."
+    unpinned, link, _ = pairing_for(CY, fake, real, wanted="Ada")
+    assert unpinned.status() == "Waiting for Ada..."
 
 
 def asked(link):

@@ -16,8 +16,8 @@ HEIGHT = 300
 TITLE = "Hello, network!"
 
 # The names the two programs find each other by: no IP addresses needed.
-# In a classroom, put your own name in both (and in robot.py too), for
-# example "hello game Ada", so that pairs of students don't mix.
+# In a classroom everyone can keep these names: each program finds the one
+# on its own computer first.
 GAME = "hello game"
 ROBOT = "hello robot"
 

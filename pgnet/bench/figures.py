@@ -158,7 +158,7 @@ def figure_hook_latency(quick, notes):
     )]
 
 
-def _repository_netns():
+def repository_netns():
     """The repository's tests/netns.py as a module, or None.
 
     Only a pgnet inside a clone of the repository has it beside it (an
@@ -215,7 +215,7 @@ def figure_discovery_netns(quick, notes):
     `figure_discovery_netns(True, notes)[0].result` is `"PASS"` or `"SKIPPED (...)"`.
     """
     where = "two namespaces"
-    netns = _repository_netns()
+    netns = repository_netns()
     if netns is None:
         return [_skipped(where, "needs tests/netns.py: this pgnet is not in a clone "
                                 "of the repository")]
@@ -285,6 +285,55 @@ def figure_memory(quick, notes):
     )]
 
 
+def figure_classroom(quick, notes):
+    """Discovery in a room of many programs (see `pgnet.bench.classroom`):
+    traffic per service, idle CPU at 90 services, the cost of a received
+    packet at 30 / 90 / 180 names, and how soon a room of programs started
+    together all list each other.
+
+    Needs root, `ip netns` and the repository's `tests/netns.py`, and takes
+    a few minutes: without them, or in quick mode, the rows say SKIPPED and
+    why. Example: `figure_classroom(False, notes)[0].pgnet` is like `"1.01 /s"`.
+    """
+    from . import classroom
+
+    labels = ("discovery frames per advertised service, steady",
+              "idle CPU of a program in a room of 90 services",
+              "CPU per received discovery packet, 30 / 90 / 180 names",
+              "programs started together until all list each other")
+    targets = ("<= 1 /s (+ the window's edges)", "<= 1%", "the same at any size (<= 2x)",
+               "<= 3 s, none dropped")
+    netns = None if quick else repository_netns()
+    reason = ("quick mode: run python -m pgnet.bench, or python -m pgnet.bench.classroom"
+              if quick else "needs tests/netns.py: this pgnet is not in a clone of the repository")
+    if netns is not None:
+        ok, reason = netns.have_netns()
+        netns = netns if ok else None
+    if netns is None:
+        return [Row(label, "-", "-", "-", target, "SKIPPED (%s)" % reason)
+                for label, target in zip(labels, targets)]
+    netns.cleanup_stale("pgb")
+    result = classroom.measure(netns)
+    traffic = result["traffic"][-1]
+    costs = [c["us_per_packet"] for c in result["cost"]]
+    room = result["convergence"][0]
+    notes.append(
+        "Classroom: each program of a room is a discovery Beacon of its own, a few processes "
+        "holding them all; the start-up burst of %d programs delivered %d datagrams to sockets "
+        "in its first 3 s and the receive buffers dropped %d."
+        % (room["programs"], room["datagrams"], room["dropped"]))
+    return [
+        Row(labels[0], "%.2f /s" % traffic["frames_per_s_per_service"], "-", "-",
+            targets[0], mark(traffic["frames_per_s_per_service"] <= 1.05)),
+        Row(labels[1], "%.2f%% of a core" % traffic["idle_cpu_percent"], "-", "-",
+            targets[1], mark(traffic["idle_cpu_percent"] <= 1.0)),
+        Row(labels[2], " / ".join("%.0f us" % c for c in costs), "-", "-",
+            targets[2], mark(max(costs) <= 2 * max(min(costs), 1.0))),
+        Row("%s (%d)" % (labels[3], room["programs"]), "%.2f s, %d dropped" % (room["seconds"], room["dropped"]),
+            "-", "-", targets[3], mark(room["seconds"] <= 3.0 and room["dropped"] == 0)),
+    ]
+
+
 #: The figures in the order of the table: (label for --only, function).
 FIGURES = [
     ("round trip", figure_round_trip),
@@ -303,6 +352,7 @@ FIGURES = [
     ("advertise()", figure_advertise),
     ("killed advertiser", figure_vanish),
     ("memory", figure_memory),
+    ("classroom", figure_classroom),
 ]
 
 

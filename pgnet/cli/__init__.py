@@ -116,11 +116,14 @@ def _parser():
         "Show every pgnet program on the network: its name, its address and the "
         "computer it runs on.",
         "pgnet list\npgnet list --wait 3      # listen longer (a slow Wi-Fi)\n"
-        "pgnet list --watch       # keep watching; Ctrl-C to stop",
+        "pgnet list --watch       # keep watching; Ctrl-C to stop\n"
+        "pgnet list --all-rooms   # the teacher: every room's programs",
     )
     wait_option(sub, "how long to listen for programs before showing them", 1.0)
     sub.add_argument("--watch", action="store_true",
                      help="keep watching, and show programs as they appear and go")
+    sub.add_argument("--all-rooms", action="store_true",
+                     help="show the programs of every room (PGNET_ROOM), with their rooms")
     sub.set_defaults(run=cmd_list, chatty=True)
 
     sub = subcommand(

@@ -1,5 +1,6 @@
 """``pgnet list``: which pgnet programs are running, where, and on which
-computer; with ``--watch``, live, as they start and stop.
+computer; with ``--watch``, live, as they start and stop; with
+``--all-rooms``, the programs of every room (for the teacher).
 
 Example:
 
@@ -11,8 +12,10 @@ Example:
 
 import time
 
+from .. import auth, discovery
+from ..settings import settings
 from .finding import is_this_computer, listening_beacon, local_ips
-from .output import OK, Progress, clock, note, say
+from .output import OK, Progress, clock, note, quiet, say
 
 
 def cmd_list(args):
@@ -25,32 +28,65 @@ def cmd_list(args):
 
         main(["list", "--wait", "2"])   # prints the table, returns 0
     """
-    peer = listening_beacon()
+    all_rooms = getattr(args, "all_rooms", False)
+    if all_rooms:
+        with quiet():
+            peer = discovery.Beacon(all_rooms=True)
+    else:
+        peer = listening_beacon()
     if args.watch:
         return _watch(peer)
-    with Progress("Looking for pgnet programs (%g s)..." % args.wait):
-        time.sleep(max(0.0, peer.started + args.wait - time.monotonic()))
-    services = peer.services()
-    shared = peer.instance_counts()
+    # Programs of other rooms are not asked: their adverts come once a second.
+    wait = max(args.wait, 1.2) if all_rooms else args.wait
+    with Progress("Looking for pgnet programs (%g s)..." % wait):
+        time.sleep(max(0.0, peer.started + wait - time.monotonic()))
+    services = peer.all_services()
+    if not all_rooms and (settings.room or auth.active()):
+        say("Room: %s%s" % (repr(settings.room) if settings.room else "(none)",
+                            ", with a password" if auth.active() else ""))
     if not services:
-        say("No pgnet programs found on the network.")
+        say("No pgnet programs found on the network%s." % ("" if all_rooms else " in this room"))
         note("Start one (try 'pgnet listen hello' in another terminal), or run "
              "'pgnet doctor' if you expected some.")
         return OK
-    own_ips = local_ips()
-    rows = [("NAME", "ADDRESS", "MACHINE")]
-    for service in services:
-        machine = _machine_label(service, own_ips)
-        if service.name in shared:
-            machine += "   (%d programs use this name!)" % shared[service.name]
-        rows.append((service.name, service.address, machine))
-    widths = [max(len(row[i]) for row in rows) for i in range(2)]
-    for row in rows:
-        say(("%-*s  %-*s  %s" % (widths[0], row[0], widths[1], row[1], row[2])).rstrip())
-    if shared:
-        note("Two programs with the same name: others find only the first to "
-             "start. Give the other one a different name.")
+    _print_table(services, all_rooms)
+    shared = sorted({s.name for s in services if sum(t.name == s.name for t in services) > 1})
+    for name in shared[:5]:
+        machines = sorted({s.machine for s in services if s.name == name})
+        note("%r runs %d times%s. Each program uses the copy on its own computer "
+             "if there is one; to choose, write %r." % (
+                 name, sum(s.name == name for s in services),
+                 " (on %s)" % ", ".join(machines) if len(machines) > 1 else " on one computer",
+                 "%s@%s" % (name, machines[0])))
     return OK
+
+
+def _print_table(services, all_rooms):
+    own_ips = local_ips()
+    rows = [("NAME", "ADDRESS", "MACHINE") + (("ROOM",) if all_rooms else ())]
+    for service in services:
+        row = (shown_name(service.name), service.address, _machine_label(service, own_ips))
+        rows.append(row + ((repr(service.room) if service.room else "-",) if all_rooms else ()))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    for row in rows:
+        say("  ".join("%-*s" % (w, cell) for w, cell in zip(widths, row)) + "  " + row[-1])
+
+
+def shown_name(name):
+    """A name as ``pgnet list`` shows it: a two-player game's lobby entry
+    or game in play said in words.
+
+    Example:
+
+        shown_name("pong#3fa09c1e Ada")      # 'pong#3fa09c1e Ada (pong: Ada is waiting)'
+        shown_name("robot")                  # 'robot'
+    """
+    game, hash_, rest = name.partition("#")
+    if not hash_ or len(rest) < 9:
+        return name
+    if rest.startswith("playing "):
+        return "%s (%s: %s)" % (name, game, rest[len("playing ") + 9:] or "a game")
+    return "%s (%s: %s is waiting)" % (name, game, rest[9:] or rest[:8])
 
 
 def _watch(peer):
@@ -60,7 +96,7 @@ def _watch(peer):
     own_ips = local_ips()
     known = {}
     while True:
-        current = {(s.name, s.instance): s for s in peer.services()}
+        current = {(s.name, s.instance): s for s in peer.all_services()}
         for key in sorted(set(current) - set(known)):
             service = current[key]
             say("%s  appeared  %s  at %s on %s" % (

@@ -3,15 +3,22 @@ discover_group, unadvertise.
 
 How it works, in brief: every pgnet program that uses discovery opens the
 same UDP port (``pgnet.settings.discovery_port``) and shares it with the other
-pgnet programs on its computer. A program that advertises a name broadcasts a
-small *advert* packet on every network it is on, twice a second. Every
-program hears every advert, so each keeps its own up-to-date table of who is
-where. A program that starts later broadcasts a *query*, and everyone
-answers at once, so it learns the whole table in a few milliseconds.
+pgnet programs on its computer. A program that advertises a name sends a
+small *advert* packet once a second: by broadcast on each network it is on,
+and by multicast on this computer's loopback for the programs beside it.
+Every program hears every advert, so each keeps its own up-to-date table of
+who is where. A program that starts later sends a *query*, and everyone
+answers it alone, within a few milliseconds.
 
 A program that stops says *bye*; one that crashes simply stops sending
 adverts, and the others forget it ``settings.advert_ttl_s`` seconds later.
 Each program is a full peer: no program's exit can lose another's adverts.
+
+Many programs may advertise one name (a class all running one example):
+each program uses the one on its own computer if there is one, and
+``"name@machine"`` picks the one on a given computer. Programs only hear
+their own room (``settings.room``), and with a room password
+(``settings.password``) only programs that know it.
 
 Example, in one program:
 
@@ -22,13 +29,15 @@ and in another, on the same computer or anywhere on the network:
 
     import pgnet
     robot = pgnet.discover("robot")      # '192.168.1.40:53121'
+    robot = pgnet.discover("robot@pi-7") # the one on the computer pi-7
 
 The parts: ``protocol`` (the packets), ``table`` (who is where),
-``beacon`` (the socket and thread; one per program, from ``get_beacon()``) and
-``relay`` (for networks that block broadcasts). Besides the public
-functions, other pgnet modules use ``get_beacon()``, ``current_beacon()``,
-``local_names()``, ``find``, ``known_address``, ``listen_address``, ``advertised_at``,
-``check_name``, ``share_port``, ``relay_address``, ``Service`` and ``Change``.
+``sockets`` (where packets go), ``beacon`` (the thread; one per program,
+from ``get_beacon()``) and ``relay`` (for networks that block broadcasts).
+Besides the public functions, other pgnet modules use ``get_beacon()``,
+``current_beacon()``, ``local_names()``, ``find``, ``known_address``,
+``listen_address``, ``advertised_at``, ``check_name``, ``split_machine``,
+``share_port``, ``relay_address``, ``Service`` and ``Change``.
 """
 
 import atexit
@@ -38,7 +47,8 @@ import threading
 
 from .. import addresses, netif
 from ..errors import NameClashWarning, NotFoundWarning, UsageWarning, stops_at_public_call, warn
-from .beacon import Beacon, relay_address, share_port  # noqa: F401 (used by other modules)
+from .beacon import Beacon  # noqa: F401 (used by other modules)
+from .sockets import packet_targets, relay_address, relay_addresses, share_port  # noqa: F401 (used by other modules)
 from .protocol import MAX_NAME_LENGTH, check_name  # noqa: F401 (used by other modules)
 from .table import Change, Service  # noqa: F401 (used by other modules)
 
@@ -251,7 +261,7 @@ def find(name, wait_for_s):
     address = known_address(name)
     if address is not None:
         return address
-    check_name(name)
+    check_name(split_machine(name)[0])
     return get_beacon().wait_for(name, wait_for_s)
 
 
@@ -312,3 +322,19 @@ def discover_group(group, separator="/", exclude=()):
     prefix = group + separator
     return [(name, address) for name, address in discover_all()
             if name.startswith(prefix) and name not in excluded]
+
+
+def split_machine(name):
+    """``(name, machine)`` for ``"name@machine"``; ``(name, None)`` for a
+    name without ``@``. (A name that itself contains ``@`` is still found by
+    its whole name.)
+
+    Example:
+
+        split_machine("robot@pi-7")   # ('robot', 'pi-7')
+        split_machine("robot")        # ('robot', None)
+    """
+    if not isinstance(name, str):
+        return name, None
+    base, at, machine = name.rpartition("@")
+    return (base, machine) if at and base and machine else (name, None)

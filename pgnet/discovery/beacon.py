@@ -1,12 +1,14 @@
-"""This program's discovery peer: the ``Beacon``, a UDP socket, a background
+"""This program's discovery peer: the ``Beacon``, its sockets, a background
 thread and the table of who is where.
 
 Every pgnet program that uses discovery has one beacon (``pgnet.discovery``
-starts it on first use). It shares the discovery port with the other pgnet
-programs on this computer, broadcasts adverts for the names this program
-advertises, answers queries, and keeps a table of the names it hears,
-forgetting those not heard from for their time to live. The packets
-themselves are ``pgnet.discovery.protocol``'s.
+starts it on first use). It advertises this program's names once a second,
+answers queries (by unicast, to the asker alone, after a short random
+delay so that answers never come in one burst), and keeps a table of the
+names it hears (``table``), forgetting programs not heard from for their
+time to live. Its thread sleeps until a packet comes or its next job is
+due: an idle program with no names wakes for nothing. The packets are
+``protocol``'s, the sockets ``sockets``'.
 
 Example:
 
@@ -22,20 +24,32 @@ import threading
 import time
 import uuid
 
-from .. import netif
+from .. import auth
+from ..errors import MessageError, log
 from ..retry import Retry
-from ..errors import DiscoveryWarning, MessageError, NameClashWarning, log, warn
 from ..settings import settings
-from . import protocol
+from . import protocol, sockets
+from .alarms import Alarms
+from .answers import ANSWER_SPREAD_S, Answers
 from .table import ServiceTable
+
+#: A program just started waits this long for all the answers to its first
+#: query before choosing among programs of one name.
+#:
+#: Example: ``discover("robot")`` right at the start returns after ``SETTLE_S``.
+SETTLE_S = ANSWER_SPREAD_S + 0.03
+
+_BATCH = 64  # packets read from a socket before looking at the jobs
 
 
 class Beacon:
-    """One program's discovery peer: a UDP socket and a background thread.
+    """One program's discovery peer: two UDP sockets and a background thread.
 
     There is one per program (see ``pgnet.discovery.get_beacon``); you do not
-    normally make one yourself. Other modules use its plain methods and
-    attributes; everything starting with ``_`` is its own business.
+    normally make one yourself. ``all_rooms`` (the teacher's ``pgnet list
+    --all-rooms``) hears every room, checking no password. Other modules use
+    its plain methods and attributes; everything starting with ``_`` is its
+    own business.
 
     Example:
 
@@ -44,22 +58,35 @@ class Beacon:
         peer.instance_counts()     # {'pong': 2}: two programs use that name
     """
 
-    def __init__(self, port=None):
+    def __init__(self, port=None, all_rooms=False):
         self.port = port or settings.discovery_port
+        self.all_rooms = all_rooms
         self.instance = uuid.uuid4().hex[:16]
         self.machine = socket.gethostname()
         self.started = time.monotonic()
         self.local = {}  # name -> (port, host or None, since)
-        self._table = ServiceTable()  # the others' names
-        self.changes = self._table.changes  # read by pgnet.watch(), oldest first
         self.bad_packets = 0
-        self._warned = set()
+        self.other_rooms = 0  # packets of other rooms, ignored
+        if auth.active() and not all_rooms:
+            auth.room_key()  # derived once, here, not in a game's frame
+        self._sealer = auth.Sealer()
         self._lock = threading.Condition()
         self._sending = threading.RLock()  # keeps a bye after any advert built before it
         self._stopping = threading.Event()
         self._abandoned = False
-        self._socket = self._open_socket()
-        self._relay, self._relay_socket = _open_relay_socket()
+        self._shared, self.listening, multicast = sockets.open_shared_socket(self.port)
+        self._private = sockets.open_private_socket()
+        self._wake_out, self._wake_in = socket.socketpair()
+        self._wake_in.setblocking(False)
+        self._targets = sockets.Targets(self.port, multicast)
+        self._targets.all()  # (reads this computer's networks and address)
+        self._relays = sockets.relay_addresses()
+        self._table = ServiceTable(self._targets.shown_ip)
+        self.changes = self._table.changes  # read by pgnet.watch(), oldest first
+        self._answers = Answers()
+        self._limit = sockets.SourceLimit()
+        self._alarms = Alarms()
+        self._next_round = time.monotonic() + settings.advert_interval_s
         self._thread = threading.Thread(
             target=self._run, name="pgnet-discovery", daemon=True
         )
@@ -69,54 +96,33 @@ class Beacon:
     @property
     def record_changes(self):
         """True to keep a ``Change`` in ``changes`` for each name found or
-        lost (``pgnet.watch`` turns it on).
-
-        Example:
-
-            peer.record_changes = True
-        """
+        lost (``pgnet.watch`` turns it on). Example: ``peer.record_changes = True``"""
         return self._table.record_changes
 
     @record_changes.setter
     def record_changes(self, on):
         self._table.record_changes = on
 
-    # -- the socket ---------------------------------------------------------
+    # -- sending ------------------------------------------------------------------
 
-    def _open_socket(self):
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        share_port(sock)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+    def _encode(self, packet):
+        return protocol.encode_packet(packet, self._sealer if auth.active() else None)
+
+    def _send(self, packet, sock=None):
+        """Send ``packet`` to every network and this computer's programs
+        (from ``sock``, the shared socket if not given), and to the relays."""
+        data = self._encode(packet)
+        sock = sock or self._shared
+        for target in self._targets.all():
+            self._send_to(sock, data, target)
+        for relay in self._relays:
+            self._send_to(self._private, data, relay)
+
+    def _send_to(self, sock, data, target):
         try:
-            sock.bind(("", self.port))
-            self.listening = True
+            sock.sendto(data, target)
         except OSError as error:
-            # Still useful: we can send adverts and queries, just not hear.
-            self.listening = False
-            warn(DiscoveryWarning,
-                "pgnet cannot open the discovery port %d (%s), so this program "
-                "cannot find others by name (they can still find it). Another "
-                "program may be using the port: run 'pgnet doctor' to check.",
-                self.port, error.strerror or error,
-            )
-        sock.settimeout(0.1)
-        return sock
-
-    def _send(self, packet):
-        data = protocol.encode_packet(packet)
-        for target in netif.broadcast_addresses():
-            try:
-                self._socket.sendto(data, (target, self.port))
-            except OSError as error:
-                log.debug("discovery: cannot send to %s: %s", target, error)
-        self._send_to_relay(data)
-
-    def _send_to_relay(self, data):
-        if self._relay is not None:
-            try:
-                self._relay_socket.sendto(data, self._relay)
-            except OSError as error:
-                log.debug("discovery: cannot reach the relay %s: %s", self._relay, error)
+            log.debug("discovery: cannot send to %s: %s", target, error)
 
     def _advert(self, name):
         port, host, since = self.local[name]
@@ -126,153 +132,201 @@ class Beacon:
 
     def send_query(self, name):
         """Ask the network who is ``name`` (None: who is there); the answers
-        arrive in the table a few milliseconds later.
+        come back to this program alone, a few milliseconds later.
 
-        Example:
-
-            peer.send_query("pong")
-        """
-        self._send(protocol.query(name, self.instance))
+        Example: ``peer.send_query("pong")``"""
+        self._send(protocol.query(name, self.instance), self._private)
 
     def send_adverts(self, names=None):
-        """Advertise ``names`` (all this program's names if None) now, each
-        one only if no other program advertised it first.
+        """Advertise ``names`` (all this program's names if None) now.
 
-        Example:
-
-            peer.send_adverts(["pong"])
-        """
+        Example: ``peer.send_adverts(["pong"])``"""
         with self._sending:
             with self._lock:
-                # A name another program advertised first is theirs: keep quiet
-                # until it goes, so that a program that starts now, and takes
-                # the first answer it hears, finds the same one as everyone else.
-                packets = [
-                    self._advert(n) for n in (names or list(self.local))
-                    if n in self.local and self._table.owner(n) in (None, self.instance)
-                ]
+                self._table.set_local_ip(self._targets.shown_ip)  # (a network may have come or gone)
+                packets = [self._advert(n) for n in (names or list(self.local)) if n in self.local]
+                for packet in packets:  # our own, known at once, whatever the network does
+                    self._table.heard_advert(dict(packet, ttl=packet["ttl"] + 1), None, local=True)
             for packet in packets:
                 self._send(packet)
 
-    # -- the background thread ---------------------------------------------
+    # -- the background thread ----------------------------------------------------
 
     def _run(self):
-        next_advert = time.monotonic() + settings.advert_interval_s
-        sockets = [s for s in (self._socket if self.listening else None, self._relay_socket) if s]
+        watched = [s for s in (self._shared if self.listening else None, self._private, self._wake_in) if s]
         while not self._stopping.is_set():
-            if sockets:
-                ready, _, _ = select.select(sockets, [], [], 0.1)
+            try:
+                ready, _, _ = select.select(watched, [], [], self._sleep_for(time.monotonic()))
                 for sock in ready:
-                    self._receive(sock)
-            else:
-                self._stopping.wait(0.1)
-            now = time.monotonic()
-            if now >= next_advert:
-                next_advert = now + settings.advert_interval_s
-                self.send_adverts()
-                # The relay forgets programs it has not heard from lately.
-                self._send_to_relay(protocol.encode_packet(protocol.hello(self.instance)))
-            self._expire(now)
+                    if sock is self._wake_in:
+                        sock.recv(4096)
+                    else:
+                        self._receive_from(sock)
+                self._do_jobs(time.monotonic())
+            except Exception as error:  # the thread must outlive anything a packet does
+                if self._stopping.is_set():
+                    return
+                log.debug("discovery: %r", error)
+                self._stopping.wait(0.05)
 
-    def _receive(self, sock):
-        try:
-            got = protocol.receive(sock)  # (None on Windows' WSAECONNRESET too)
-        except OSError as error:
-            log.debug("discovery: receive failed: %s", error)
-            self._stopping.wait(0.1)
-            return
-        if got is None:
-            return
-        data, (source, _) = got
-        try:
-            packet = protocol.parse_packet(data)
-            if sock is self._relay_socket:
-                # Relayed: it comes from the program the relay heard it from.
-                source = protocol.relayed_origin(packet)
-            self._handle(packet, source)
-        except (MessageError, KeyError, TypeError, ValueError) as error:
-            self.bad_packets += 1
-            log.debug("discovery: ignored a bad packet from %s: %s", source, error)
+    def _sleep_for(self, now):
+        """Seconds until the next job (None: nothing to do but listen)."""
+        due = min(
+            self._next_round if (self.local or self._relays) else float("inf"),
+            self._answers.next_due() or float("inf"),
+            self._table.next_expiry,
+        )
+        return None if due == float("inf") else max(0.0, due - now)
 
-    def _handle(self, packet, source):
-        kind = packet["t"]
-        if kind == "query":
-            name = packet["n"]
+    def _do_jobs(self, now):
+        if (self.local or self._relays) and now >= self._next_round:
+            self._next_round = now + settings.advert_interval_s
+            self.send_adverts()
+            hello = self._encode(protocol.hello(self.instance))
+            for relay in self._relays:  # relays forget programs that go quiet
+                self._send_to(self._private, hello, relay)
+            if self._relays:
+                self._ask_overdue(now)
+        for data, asker in self._answers.due(now):
+            self._send_to(self._shared, data, asker)
+        if now >= self._table.next_expiry:
             with self._lock:
-                wanted = [n for n in self.local if name is None or n == name]
-            if wanted:
-                self.send_adverts(wanted)
-        elif kind == "advert":
-            self._heard_advert(packet, source)
-        elif kind == "bye":
-            self._forget(packet["n"], packet["i"])
+                self._table.expire(now)
 
-    def _heard_advert(self, packet, source):
+    def _ask_overdue(self, now):
+        """Ask the programs heard through a relay whose adverts are late
+        directly: if the relay stopped, they stay known while they answer."""
+        with self._lock:
+            overdue = [(r.name, r.probe) for r in
+                       self._table.overdue_relayed(now, 1.5 * settings.advert_interval_s)]
+        for name, probe in overdue:
+            self._send_to(self._private, self._encode(protocol.query(name, self.instance)), probe)
+
+    def _receive_from(self, sock):
+        for _ in range(_BATCH):
+            try:
+                data, (ip, port) = sock.recvfrom(protocol.MAX_PACKET + 1)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as error:
+                log.debug("discovery: receive failed: %s", error)
+                return
+            if not self._limit.allows(ip, time.monotonic()):
+                continue
+            try:
+                packet = protocol.parse_packet(data, verify=not self.all_rooms)
+                self._handle(packet, ip, port)
+            except protocol.Rejected as rejected:
+                self._rejected(rejected.reason, ip)
+            except (MessageError, ValueError):
+                self.bad_packets += 1
+
+    def _rejected(self, reason, ip):
+        if reason == "other room":
+            self.other_rooms += 1
+            return
+        if reason == "replayed":
+            auth.counts.replayed += 1
+            return
+        auth.counts.no_key += 1
+        self._alarms.wrong_password(ip, auth.active())
+
+    def _handle(self, packet, ip, port, relayed=False):
+        if packet["t"] == "relayed":
+            if relayed or (ip, port) not in self._relays:
+                raise ValueError("relayed, but not by a relay of ours")
+            inner = protocol.parse_packet(packet["d"], verify=not self.all_rooms)
+            self._handle(inner, protocol.relayed_origin(packet), packet.get("q"), relayed=True)
+            return
+        kind = packet["t"]
+        local = not relayed and self._targets.is_local(ip)
+        if kind == "advert":
+            self._heard_advert(packet, ip, local, (ip, port) if relayed and port else None)
+        elif kind == "bye":
+            with self._lock:
+                if self._table.forget(packet["n"], packet["i"], ip, local):
+                    self._lock.notify_all()
+        elif kind == "query" and packet["i"] != self.instance:
+            self._answer(packet["n"], (ip, port), relayed)
+
+    def _answer(self, wanted, asker, relayed):
+        base = wanted.rpartition("@")[0] if wanted else None
+        with self._lock:
+            # A copy on this computer that the others here do not use keeps
+            # quiet, so that a newcomer taking the first answer finds theirs.
+            names = [
+                n for n in self.local
+                if (wanted is None or n in (wanted, base)) and self._is_used_copy(n)
+            ]
+        if not names:
+            return
+        if relayed:  # the relay passes our adverts on to the asker
+            self.send_adverts(names)
+            return
+        if not self._targets.reaches(asker[0]):
+            return  # pinned to other networks (PGNET_NETWORK): not ours to answer
+        now = time.monotonic()
+        if not self._answers.may_answer(asker, now):
+            return
+        with self._lock:
+            packets = [self._advert(n) for n in names if n in self.local]
+        for packet in packets:
+            self._answers.add(self._encode(packet), asker, now)
+
+    def _is_used_copy(self, name):
+        chosen = self._table.resolve(name)
+        return chosen is None or chosen.instance == self.instance or not chosen.local
+
+    def _heard_advert(self, packet, ip, local, probe=None):
         name, instance = packet["n"], packet["i"]
         with self._lock:
-            advertiser = self._table.heard_advert(packet, source)
+            new = self._table.lookup_record(name, instance, ip, local) is None
+            record = self._table.heard_advert(packet, ip, local, probe=probe)
             self._lock.notify_all()
-        if name in self.local and instance != self.instance:
-            self._warn_duplicate(name, instance, advertiser)
-
-    def _warn_duplicate(self, name, instance, other):
-        if (name, instance) in self._warned:
-            return
-        self._warned.add((name, instance))
+            if not new or record is None:
+                return
+            others = [r for r in self._table.records_of(name) if r is not record]
         with self._lock:
-            winner = self._table.owner(name)
-        warn(NameClashWarning,
-            "Two programs are advertising the name %r: this one and one on %s "
-            "at %s. Others will find %s. Give one of them a different name.",
-            name, other.machine, other.address(),
-            "this one" if winner == self.instance else "the other one",
-        )
+            mine_used = name in self.local and self._table.owner(name) == self.instance
+        self._alarms.new_record(record, others, self.instance, name in self.local, mine_used)
 
-    def _forget(self, name, instance):
-        with self._lock:
-            if self._table.forget(name, instance):
-                self._lock.notify_all()
+    def _warn_if_ambiguous(self, name):
+        if name in self._table.ambiguous and not self._alarms.given("ambiguous", name):
+            with self._lock:
+                records = self._table.records_of(name)
+            if len(records) > 1:
+                self._alarms.ambiguous(name, records)
 
-    def _expire(self, now):
-        with self._lock:
-            self._table.expire(now)
-
-    # -- what other modules use -------------------------------------------
+    # -- what other modules use ---------------------------------------------------
 
     def advertise(self, name, port, host):
         """Advertise ``name`` at ``port`` on ``host`` (None: every address),
-        now and then twice a second.
+        now and then once a second; the name is in ``services()`` at once.
 
-        Example:
-
-            peer.advertise("pong", 40123, None)
-        """
+        Example: ``peer.advertise("pong", 40123, None)``"""
         with self._lock:
             self.local[name] = (port, host, time.time())
         self.send_adverts([name])
+        self._wake_out.send(b"!")  # the thread may be asleep with nothing to do
 
     def unadvertise(self, name):
         """Stop advertising ``name`` and say bye; False if it was not
         advertised.
 
-        Example:
-
-            peer.unadvertise("pong")   # True
-        """
+        Example: ``peer.unadvertise("pong")   # True``"""
         with self._sending:
             with self._lock:
                 if self.local.pop(name, None) is None:
                     return False
+                self._table.forget(name, self.instance, None, local=True)
+                self._lock.notify_all()
             self._send(protocol.bye(name, self.instance))
         return True
 
     def local_names(self):
         """The names this program advertises, as a list.
 
-        Example:
-
-            peer.local_names()   # ['pong']
-        """
+        Example: ``peer.local_names()   # ['pong']``"""
         with self._lock:
             return list(self.local)
 
@@ -280,10 +334,7 @@ class Beacon:
         """``(port, host)`` where this program advertises ``name`` (host None:
         every address), or None if it does not advertise it.
 
-        Example:
-
-            peer.local_address("pong")   # (40123, None)
-        """
+        Example: ``peer.local_address("pong")   # (40123, None)``"""
         with self._lock:
             mine = self.local.get(name)
         return None if mine is None else mine[:2]
@@ -292,10 +343,7 @@ class Beacon:
         """The name this program advertises at ``host`` and ``port`` (the
         port as text, as in an address), or None.
 
-        Example:
-
-            peer.name_at("192.168.1.23", "40123")   # 'pong'
-        """
+        Example: ``peer.name_at("192.168.1.23", "40123")   # 'pong'``"""
         with self._lock:
             for name, (local_port, local_host, _) in self.local.items():
                 if port == str(local_port) and local_host in (None, host):
@@ -303,25 +351,28 @@ class Beacon:
         return None
 
     def lookup(self, name):
-        """The address of ``name`` if known now, else None; never waits.
+        """The address of ``name`` (or ``"name@machine"``) if known now,
+        else None; never waits.
 
-        Example:
-
-            peer.lookup("pong")   # '192.168.1.40:53121'
-        """
+        Example: ``peer.lookup("pong")   # '192.168.1.40:53121'``"""
         # A send to a name looks it up each time, so it must be quick: the
         # table keeps the answer ready, and reading it needs no lock.
-        return self._table.lookup(name)
+        address = self._table.lookup(name)
+        if address is None:
+            if "@" not in name:
+                return None
+            with self._lock:
+                return self._table.address_of(name)
+        if name in self._table.ambiguous:
+            self._warn_if_ambiguous(name)
+        return address
 
     def wait_for(self, name, wait_for_s):
-        """The address of ``name``, waiting up to ``wait_for_s`` seconds
-        (asking the network again every ``settings.advert_interval_s``), or
-        None.
+        """The address of ``name`` (or ``"name@machine"``), waiting up to
+        ``wait_for_s`` seconds (asking the network again every
+        ``settings.advert_interval_s``), or None.
 
-        Example:
-
-            peer.wait_for("pong", 5)   # '192.168.1.40:53121'
-        """
+        Example: ``peer.wait_for("pong", 5)   # '192.168.1.40:53121'``"""
         retry = Retry(settings.advert_interval_s, wait_for_s)
         with self._lock:
             # Look and wait under one lock, so an answer arriving between
@@ -329,12 +380,19 @@ class Beacon:
             while True:
                 address = self._table.address_of(name)
                 now = time.monotonic()
-                if address or retry.expired(now):
-                    return address
+                settled = now >= self.started + SETTLE_S
+                if (address and settled) or retry.expired(now):
+                    break
+                if address:  # the other answers to our first query are on their way
+                    self._lock.wait(self.started + SETTLE_S - now)
+                    continue
                 if retry.due(now):
                     self.send_query(name)
                 # Short slices keep Ctrl-C prompt on every platform.
                 self._lock.wait(retry.pause(now, 0.1))
+        if address:
+            self._warn_if_ambiguous(name)
+        return address
 
     def wait_for_change(self, timeout_s):
         """Wait until an advert or a bye arrives, or ``timeout_s`` seconds
@@ -351,25 +409,44 @@ class Beacon:
 
     def services(self):
         """Every name on the network, sorted, as a list of
-        ``pgnet.discovery.Service``: the first program to advertise each name.
+        ``pgnet.discovery.Service``: for each name, the program this one uses.
 
-        Example:
-
-            [s.name for s in peer.services()]   # ['pong', 'robot']
-        """
+        Example: ``[s.name for s in peer.services()]   # ['pong', 'robot']``"""
         with self._lock:
             return self._table.services()
+
+    def service(self, name):
+        """The ``Service`` this program uses for ``name`` (or
+        ``"name@machine"``), or None.
+
+        Example: ``peer.service("robot").machine   # 'raspberrypi'``"""
+        with self._lock:
+            record = self._table.resolve(name)
+            return record.service() if record else None
+
+    def all_services(self):
+        """Every program advertising every name (several may share one), as
+        a list of ``Service``, sorted by name, the one used first.
+
+        Example: ``[(s.name, s.machine) for s in peer.all_services()]``"""
+        with self._lock:
+            return self._table.all_services()
 
     def instance_counts(self):
         """``{name: how many programs advertise it}``, for the names that
         more than one program advertises.
 
-        Example:
-
-            peer.instance_counts()   # {'pong': 2}, or {} when every name is unique
-        """
+        Example: ``peer.instance_counts()   # {'pong': 2}, or {} when every name is unique``"""
         with self._lock:
             return self._table.instance_counts()
+
+    def refused(self):
+        """How many packets were dropped for numbers: adverts of new
+        programs when the table (or one computer's share of it) was full,
+        and packets beyond ``sockets.MAX_PER_SOURCE_PER_S`` from one computer.
+
+        Example: ``peer.refused()``   # 0"""
+        return self._table.refused + self._limit.dropped
 
     def settle(self):
         """Give the answers to our start-up query time to arrive.
@@ -383,13 +460,18 @@ class Beacon:
         if remaining > 0:
             self._stopping.wait(remaining)
 
+    @property
+    def thread_id(self):
+        """The operating system's id of the beacon's thread (for tools that
+        look at what it does, such as its wakeups in /proc).
+
+        Example: ``peer.thread_id``   # 48211"""
+        return self._thread.native_id
+
     def is_closed(self):
         """True once ``close`` has been called.
 
-        Example:
-
-            peer.is_closed()   # False while the program uses discovery
-        """
+        Example: ``peer.is_closed()   # False while the program uses discovery``"""
         return self._stopping.is_set()
 
     def abandon(self):
@@ -403,83 +485,17 @@ class Beacon:
     def close(self):
         """Say bye for every advertised name, then stop.
 
-        Example:
-
-            peer.close()
-        """
+        Example: ``peer.close()``"""
         if self._abandoned or self._stopping.is_set():
             return
         for name in list(self.local):
             self.unadvertise(name)
         self._stopping.set()
+        try:
+            self._wake_out.send(b"!")
+        except OSError:
+            pass
         if threading.current_thread() is not self._thread:
             self._thread.join(1.0)
-        self._socket.close()
-        if self._relay_socket is not None:
-            self._relay_socket.close()
-
-
-def relay_address():
-    """``(ip, port)`` of the relay in ``settings.relay``, or None.
-
-    The relay listens on the port after the discovery port unless the
-    setting gives one (``"10.0.0.5:46375"``).
-
-    Example:
-
-        settings.relay = "10.0.0.5"
-        relay_address()   # ('10.0.0.5', 46375)
-    """
-    if not settings.relay:
-        return None
-    host, _, port = settings.relay.rpartition(":")
-    if not host or not port.isdigit():
-        host, port = settings.relay, settings.discovery_port + 1
-    try:
-        return socket.gethostbyname(host), int(port)
-    except OSError:
-        warn(DiscoveryWarning,
-            "Cannot find the relay computer %r (PGNET_RELAY). Check its name "
-            "or use its IP address; until then only broadcasts are used.", host
-        )
-        return None
-
-
-def _open_relay_socket():
-    """A socket of this program's own (not the shared discovery port, where
-    a reply would reach only one of this computer's programs) for talking
-    to the relay, or (None, None) without one."""
-    relay = relay_address()
-    if relay is None:
-        return None, None
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    sock.bind(("", 0))
-    return relay, sock
-
-
-def share_port(sock):
-    """Let ``sock`` share its UDP port with the other pgnet programs on this
-    computer, so that every one of them hears each broadcast. Call it
-    before ``bind``.
-
-    Each system says it differently: on Linux ``SO_REUSEADDR`` is enough;
-    macOS (like the BSDs) needs ``SO_REUSEPORT`` too for two programs to
-    bind the port; Windows has no ``SO_REUSEPORT``, and its
-    ``SO_REUSEADDR`` does it all (pgnet never sets ``SO_EXCLUSIVEADDRUSE``,
-    which would keep the others out). Where ``SO_REUSEPORT`` exists but is
-    refused (some older kernels, WSL 1), ``SO_REUSEADDR`` alone still lets
-    the programs share the port on Linux.
-
-    Example:
-
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        share_port(sock)
-        sock.bind(("", settings.discovery_port))
-    """
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    reuse_port = getattr(socket, "SO_REUSEPORT", None)
-    if reuse_port is not None:
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, reuse_port, 1)
-        except OSError as error:
-            log.debug("discovery: SO_REUSEPORT refused (%s); sharing with SO_REUSEADDR only", error)
+        for sock in (self._shared, self._private, self._wake_out, self._wake_in):
+            sock.close()

@@ -7,8 +7,10 @@ packet. docs/wire-format.md describes the same format for people writing a
 peer in another language.
 
 A packet is the 6 bytes ``PGNET1`` followed by a MessagePack map, and fits
-in ``MAX_PACKET`` bytes. Its ``"t"`` says what kind it is and ``"i"`` is the
-sending program's instance id (a random text, new at each start):
+in ``MAX_PACKET`` bytes. Its ``"t"`` says what kind it is, ``"i"`` is the
+sending program's instance id (a random text, new at each start), ``"v"``
+the version of the packet's contents (``VERSION``; none means 1) and
+``"r"`` the room (none or ``""``: the room of everyone who sets none):
 
 | kind | built by | says |
 | --- | --- | --- |
@@ -16,20 +18,23 @@ sending program's instance id (a random text, new at each start):
 | `"advert"` | `advert(...)` | "I am `name`, listening on this port" |
 | `"bye"` | `bye(name, instance)` | "forget me as `name`" |
 | `"hello"` | `hello(instance)` | to a relay only: "I am still here" |
+| `"relayed"` | `relayed(data, origin)` | from a relay only: "`origin` sent this packet" |
 
-A relay passes packets on with one more field, ``"o"``: the IP address of
-the program it heard the packet from (see ``relayed`` and ``relayed_origin``).
+With a room password, a packet ends with its seal, the key ``"a"``: see
+``encode_packet`` and ``pgnet.auth``.
 
 Example:
 
     data = encode_packet(query("pong", "928b0e4e1d82428a"))
-    parse_packet(data)   # {'t': 'query', 'n': 'pong', 'i': '928b0e4e1d82428a'}
+    parse_packet(data)   # {'t': 'query', 'n': 'pong', 'i': '928b0e4e1d82428a', 'v': 2, 'r': ''}
 """
 
+import hmac
 import socket
 
-from .. import addresses, wire
+from .. import addresses, auth, wire
 from ..errors import ServiceNameError
+from ..settings import settings
 
 #: The first bytes of every discovery packet (the ``1`` is the version).
 #:
@@ -40,6 +45,49 @@ MAGIC = b"PGNET1"
 #:
 #: Example: ``data, source = sock.recvfrom(MAX_PACKET)``.
 MAX_PACKET = 4096
+
+#: The version of the packets' contents this pgnet sends (key ``"v"``).
+#:
+#: Example: ``parse_packet(data)["v"]`` is 1 for a packet from an older pgnet.
+VERSION = 2
+
+#: The longest time to live a packet may claim, in seconds: a stranger
+#: cannot make a name outlive its adverts for long.
+#:
+#: Example: an advert claiming ``ttl`` 3600 is kept 5 s at most.
+MAX_TTL_S = 5.0
+
+#: The longest room name, in characters.
+#:
+#: Example: ``check_room("5B")`` is fine; a room of 65 characters is not.
+MAX_ROOM_LENGTH = 64
+
+#: What a relay adds around a packet, at most, in bytes: a packet bigger
+#: than ``MAX_PACKET - RELAY_OVERHEAD`` is not passed on.
+#:
+#: Example: ``len(data) <= MAX_PACKET - RELAY_OVERHEAD`` to cross a relay.
+RELAY_OVERHEAD = 160
+
+# The seal is the map's last key, "a", holding 56 bytes (bin 8): sender id,
+# counter, time, then the HMAC tag over everything before the tag.
+_SEAL_KEY = b"\xa1a\xc4" + bytes([auth.SEAL_LENGTH])
+
+
+class Rejected(ValueError):
+    """A packet refused: ``reason`` is ``"other room"`` (not this
+    program's room), ``"no key"`` (not sealed with this room's key, or
+    sealed when this program has no password) or ``"replayed"`` (seen
+    before, or too old).
+
+    Example:
+
+        except Rejected as error:
+            counts[error.reason] += 1
+    """
+
+    def __init__(self, reason):
+        super().__init__(reason)
+        self.reason = reason
 
 #: The longest service name, in characters: room for any name a person
 #: types. Its advert, even in 4-byte characters, fits in ``MAX_PACKET``.
@@ -83,6 +131,23 @@ def check_name(name):
         )
 
 
+def check_room(room):
+    """``room``, if it can be a room's name; ``ValueError`` saying what to
+    do if not.
+
+    Example:
+
+        check_room("5B")        # '5B'
+        check_room("a\\nb")     # ValueError
+    """
+    if not isinstance(room, str) or len(room) > MAX_ROOM_LENGTH or not room.isprintable():
+        raise ValueError(
+            "The room %r cannot be used: a room is a short text of at most %d "
+            "letters, digits, spaces or punctuation, like '5B'." % (room, MAX_ROOM_LENGTH)
+        )
+    return room
+
+
 # -- building packets ---------------------------------------------------------
 
 def advert(name, port, host, since, instance, machine, ttl):
@@ -100,7 +165,7 @@ def advert(name, port, host, since, instance, machine, ttl):
     """
     return {
         "t": "advert", "n": name, "p": port, "h": host, "s": since,
-        "i": instance, "m": machine, "ttl": ttl,
+        "i": instance, "m": machine, "ttl": ttl, "v": VERSION, "r": settings.room,
     }
 
 
@@ -111,7 +176,7 @@ def query(name, instance):
 
         query(None, "928b0e4e1d82428a")   # everyone answers with adverts
     """
-    return {"t": "query", "n": name, "i": instance}
+    return {"t": "query", "n": name, "i": instance, "v": VERSION, "r": settings.room}
 
 
 def bye(name, instance):
@@ -121,7 +186,7 @@ def bye(name, instance):
 
         bye("pong", "928b0e4e1d82428a")
     """
-    return {"t": "bye", "n": name, "i": instance}
+    return {"t": "bye", "n": name, "i": instance, "v": VERSION, "r": settings.room}
 
 
 def hello(instance):
@@ -132,18 +197,44 @@ def hello(instance):
 
         hello("928b0e4e1d82428a")
     """
-    return {"t": "hello", "i": instance}
+    return {"t": "hello", "i": instance, "v": VERSION, "r": settings.room}
 
 
-def encode_packet(packet):
+def encode_packet(packet, sealer=None):
     """The bytes to send for ``packet``, a dict made by ``advert``, ``query``,
-    ``bye`` or ``hello``.
+    ``bye``, ``hello`` or ``relayed``; sealed by ``sealer`` (a
+    ``pgnet.auth.Sealer``) when given.
+
+    A sealed packet's last key is ``"a"``: 24 bytes saying who sealed it
+    (8), a counter (8) and the time (a float 64), then an HMAC-SHA256 tag
+    over every byte of the packet before the tag.
 
     Example:
 
-        sock.sendto(encode_packet(query(None, instance)), ("127.255.255.255", port))
+        sock.sendto(encode_packet(query(None, instance)), (target, port))
     """
-    return MAGIC + wire.encode(packet)
+    if sealer is None:
+        return MAGIC + wire.encode(packet)
+    head = auth.SEAL_HEAD.pack(*sealer.next())
+    data = MAGIC + wire.encode(dict(packet, a=head + bytes(32)))
+    return data[:-32] + auth.tag(auth.room_key(), b"discovery", data[:-32])
+
+
+def _check_seal(data, need_seal):
+    """Check the seal of ``data``; raise ``Rejected`` if it is not genuine
+    and new, or if there is one and ``need_seal`` is None (no password)."""
+    sealed = data[-auth.SEAL_LENGTH - len(_SEAL_KEY):-auth.SEAL_LENGTH] == _SEAL_KEY
+    if not need_seal:
+        if sealed and need_seal is None:
+            raise Rejected("no key")
+        return
+    if not sealed or not hmac.compare_digest(
+        data[-32:], auth.tag(auth.room_key(), b"discovery", data[:-32])
+    ):
+        raise Rejected("no key")
+    sender, counter, sent_at = auth.SEAL_HEAD.unpack(data[-auth.SEAL_LENGTH:-32])
+    if not auth.guard.fresh(sender, counter, sent_at):
+        raise Rejected("replayed")
 
 
 # -- reading packets ------------------------------------------------------------
@@ -165,19 +256,33 @@ def receive(sock):
             data, (ip, port) = got
     """
     try:
-        return sock.recvfrom(MAX_PACKET)
+        return sock.recvfrom(MAX_PACKET + 1)  # (+1: to tell a packet too big)
     except (socket.timeout, BlockingIOError, ConnectionResetError):
         return None
 
 
-def parse_packet(data):
-    """The discovery packet in ``data`` (bytes) as a dict, after checking
-    every field a receiver uses.
+#: The kinds of packet a program handles (``parse_packet``'s default).
+#:
+#: Example: ``parse_packet(data, kinds=PROGRAM_KINDS + ("hello",))`` for a relay.
+PROGRAM_KINDS = ("query", "advert", "bye", "relayed")
 
-    Raises ``ValueError`` (``ServiceNameError`` and ``AddressError`` are
-    kinds of it) or ``MessageError`` if ``data`` is not a valid packet, so
-    that a receiver can drop anything odd with one ``except``. A ``"hello"``
-    is not a packet receivers handle: it raises ``ValueError`` too.
+
+def parse_packet(data, verify=True, kinds=PROGRAM_KINDS):
+    """The discovery packet in ``data`` (bytes) as a dict, after checking
+    every field a receiver uses; ``"v"`` and ``"r"`` are always there (1 and
+    ``""`` for a packet from an older pgnet).
+
+    With ``verify`` (the default) packets of other rooms are refused, and
+    the seal is checked against this program's password: with one, only
+    packets sealed with the room's key and not seen before pass; without
+    one, sealed packets (from a room with a password) are refused. ``verify=False`` checks no seal (the teacher's
+    ``pgnet list --all-rooms``, a relay without the password); then
+    ``"a" in packet`` says whether it was sealed.
+
+    Raises ``ValueError`` (``Rejected``, ``ServiceNameError`` and
+    ``AddressError`` are kinds of it) or ``MessageError`` if ``data`` is not
+    a valid packet of one of ``kinds``, so that a receiver can drop anything
+    odd with one ``except``.
 
     Example:
 
@@ -193,42 +298,64 @@ def parse_packet(data):
     packet = wire.decode(data[len(MAGIC):])
     if not isinstance(packet, dict) or not isinstance(packet.get("i"), str):
         raise ValueError("not a discovery packet")
+    version = packet.setdefault("v", 1)
+    if type(version) is not int:
+        raise ValueError("bad version")
+    check_room(packet.setdefault("r", ""))
+    if verify:
+        if packet["r"] != settings.room and packet.get("t") != "relayed":
+            raise Rejected("other room")
+        _check_seal(data, auth.active() or None)
     kind = packet.get("t")
     name = packet.get("n")
+    if kind not in kinds:
+        raise ValueError("unknown packet type")
     if kind == "query":
         if name is not None and not isinstance(name, str):
             raise ValueError("bad query")
     elif kind in ("advert", "bye"):
         check_name(name)
         if kind == "advert":
-            if type(packet.get("p")) is not int or not 0 < packet["p"] < 65536:
-                raise ValueError("bad port")
-            if packet.get("h") is not None:
-                if type(packet["h"]) is not str:
-                    raise ValueError("bad host")
-                addresses.check_ip(packet["h"], packet["h"])
-            for field, kinds in (("s", (int, float)), ("ttl", (int, float)), ("m", (str,))):
-                # (x != x only for NaN, which would never expire or compare)
-                if type(packet.get(field)) not in kinds or packet[field] != packet[field]:
-                    raise ValueError("bad field %s" % field)
-            packet["ttl"] = min(max(packet["ttl"], 0.5), 60.0)
-    else:
-        raise ValueError("unknown packet type")
+            _check_advert(packet)
+    elif kind == "relayed":
+        relayed_origin(packet)
+        if type(packet.get("d")) is not bytes:
+            raise ValueError("a relayed packet without its packet")
+        port = packet.get("q")
+        if port is not None and (type(port) is not int or not 0 < port < 65536):
+            raise ValueError("bad origin port")
     return packet
+
+
+def _check_advert(packet):
+    if type(packet.get("p")) is not int or not 0 < packet["p"] < 65536:
+        raise ValueError("bad port")
+    if packet.get("h") is not None:
+        if type(packet["h"]) is not str:
+            raise ValueError("bad host")
+        addresses.check_ip(packet["h"], packet["h"])
+    for field, kinds in (("s", (int, float)), ("ttl", (int, float)), ("m", (str,))):
+        # (x != x only for NaN, which would never expire or compare)
+        if type(packet.get(field)) not in kinds or packet[field] != packet[field]:
+            raise ValueError("bad field %s" % field)
+    packet["ttl"] = min(max(packet["ttl"], 0.5), MAX_TTL_S)
 
 
 # -- through a relay ------------------------------------------------------------
 
-def relayed(packet, origin):
-    """``packet`` as a relay passes it on: the same dict, marked with
-    ``origin``, the IP address of the program the relay heard it from.
+def relayed(data, origin, instance, origin_port=None):
+    """The packet a relay sends on: the packet ``data`` (bytes, as received,
+    its seal intact), heard from ``origin``, the IP address of the program
+    that sent it (from its port ``origin_port``); ``instance`` is the
+    relay's own id. ``data`` must leave room for the rest: at most
+    ``MAX_PACKET - RELAY_OVERHEAD`` bytes.
 
     Example:
 
-        relayed(query(None, instance), "10.0.0.7")   # {..., 'o': '10.0.0.7'}
+        relayed(data, "10.0.0.7", "5f3c9a0e11d2b7aa", 51234)   # {'t': 'relayed', 'o': '10.0.0.7', ...}
     """
-    packet["o"] = origin
-    return packet
+    return {"t": "relayed", "o": origin, "q": origin_port, "d": data, "i": instance,
+            "v": VERSION, "r": ""}
 
 
 def relayed_origin(packet):
@@ -241,7 +368,7 @@ def relayed_origin(packet):
         source = relayed_origin(parse_packet(data))   # '10.0.0.7'
     """
     origin = packet.get("o")
-    if type(origin) is not str:
+    if type(origin) is not str or len(origin) > 15:
         raise ValueError("a relayed packet without its origin")
     addresses.check_ip(origin, origin)
     return origin

@@ -1,9 +1,21 @@
 """The table of services: which program advertises which name, and where.
 
-The beacon fills it from the adverts and byes it hears and empties it of
-programs not heard from for their time to live. When two programs advertise
-one name, the table says which owns it (the first to advertise it), so that
-every program on the network agrees on one address for each name.
+The beacon fills it from the adverts and byes it hears, and empties it of
+programs not heard from for their time to live. Many programs may advertise
+one name (a class of 30 all running the same example): each is a *record*,
+and the table says which one this program uses for the name:
+
+1. one on this computer, if there is one;
+2. else the one this program has known longest (all those it heard in its
+   first moments count as equally old), then the smallest IP address.
+
+Nothing a packet claims decides it: only where and when this program heard
+it. A record is bound to where it was first heard from: an advert or a bye
+for it from anywhere else makes a record of its own, or nothing. Sizes are
+bounded whatever arrives (``MAX_RECORDS``, ``MAX_PER_SOURCE``).
+
+``"name@machine"`` picks among the records of ``name`` the one(s) on
+``machine`` (its name as pgnet shows it, or its IP address).
 
 The table has no lock of its own: the beacon holds its lock around every
 call (``lookup`` excepted, which only reads one dict).
@@ -11,15 +23,33 @@ call (``lookup`` excepted, which only reads one dict).
 Example:
 
     table = ServiceTable()
-    table.heard_advert(packet, "192.168.1.40")
+    table.heard_advert(packet, "192.168.1.40", local=False)
     table.lookup("pong")   # '192.168.1.40:53121'
 """
 
+import ipaddress
 import time
 from collections import deque, namedtuple
 
 #: How many changes ``ServiceTable.changes`` keeps before dropping the oldest.
 CHANGE_LOG_LENGTH = 10000
+
+#: The most records the table holds; adverts of new programs beyond it are
+#: dropped (and counted in ``ServiceTable.refused``).
+#:
+#: Example: ``len(table) <= MAX_RECORDS``.
+MAX_RECORDS = 4096
+
+#: The most records one computer (one IP address) may have in the table.
+#:
+#: Example: 50,000 fake programs from one computer make 256 records.
+MAX_PER_SOURCE = 256
+
+#: Records first heard this soon after the table was made count as equally
+#: old: they are what was already there when this program started.
+#:
+#: Example: two copies of "robot" answering the start-up query.
+START_WINDOW_S = 0.5
 
 #: A change seen on the network: ``kind`` is ``"found"`` or ``"lost"``.
 #:
@@ -27,176 +57,294 @@ CHANGE_LOG_LENGTH = 10000
 Change = namedtuple("Change", "kind name address")
 
 #: A service on the network, as ``discover_all`` and ``pgnet list`` show it:
-#: its name, address, computer's name and the advertising program's instance id.
+#: its name, address, computer's name, the advertising program's instance
+#: id, and its room.
 #:
-#: Example: ``Service("pong", "192.168.1.40:53121", "pc-7", "928b0e4e1d82428a")``.
-Service = namedtuple("Service", "name address machine instance")
+#: Example: ``Service("pong", "192.168.1.40:53121", "pc-7", "928b0e4e1d82428a", "5B")``.
+Service = namedtuple("Service", "name address machine instance room", defaults=("",))
+
+#: Where this computer's own programs' records come from, whatever the
+#: address their packets came from (127.0.0.1 or one of its own).
+LOCAL = "this computer"
 
 
-class Advertiser:
-    """What this program knows of one program advertising one name: its
-    port, host (None: all its addresses), when it started advertising
-    (``since``), its computer's name, its time to live, and the source
-    addresses its adverts came from, with when each was last heard.
+class Record:
+    """One program advertising one name, as heard from one place.
+
+    ``source`` is the IP address it was first heard from (``LOCAL`` for
+    this computer's programs), ``local_ip`` the address this computer shows
+    for its own programs.
 
     Example:
 
-        advertiser.address()   # '192.168.1.40:53121'
+        record.address()   # '192.168.1.40:53121'
     """
 
-    __slots__ = ("port", "host", "since", "machine", "sources", "ttl")
+    __slots__ = ("name", "instance", "source", "port", "host", "machine", "ttl",
+                 "since", "room", "first_heard", "deadline", "local_ip", "probe")
 
-    def __init__(self, port, host, since, machine, ttl):
-        self.port, self.host, self.since = port, host, since
-        self.machine, self.ttl = machine, ttl
-        self.sources = {}  # source ip -> when an advert last came from it
+    def __init__(self, packet, source, local_ip, now):
+        self.name, self.instance, self.source = packet["n"], packet["i"], source
+        self.first_heard = now
+        self.local_ip = local_ip
+        #: ``(ip, port)`` to ask it directly, for a program heard through a
+        #: relay (so it stays known if the relay stops), else None.
+        self.probe = None
+        self.refresh(packet, now)
+
+    def refresh(self, packet, now):
+        """Take in a new advert (same program, same place) heard at ``now``.
+
+        Example: ``record.refresh(packet, time.monotonic())``"""
+        self.port, self.host, self.machine = packet["p"], packet["h"], packet["m"]
+        self.since, self.ttl, self.room = packet.get("s", 0), packet["ttl"], packet["r"]
+        self.deadline = now + self.ttl
+
+    @property
+    def local(self):
+        """True for a program on this computer.
+
+        Example: ``record.local``   # True"""
+        return self.source == LOCAL
 
     def address(self):
         """Where to reach it, as ``"ip:port"``.
 
-        Example:
+        Example: ``record.address()``   # '192.168.1.40:53121'"""
+        return "%s:%d" % (self.host or (self.local_ip if self.local else self.source), self.port)
 
-            advertiser.address()   # '192.168.1.40:53121'
-        """
-        if self.host:
-            return "%s:%d" % (self.host, self.port)
-        # Prefer an address other computers could use too; among those, the
-        # first heard, so that a service heard on two networks does not flip
-        # between them (each flip would be a lost + found event).
-        ip = next(
-            (s for s in self.sources if not s.startswith("127.")),
-            next(iter(self.sources)),
-        )
-        return "%s:%d" % (ip, self.port)
+    def service(self):
+        """This record as a ``Service``.
+
+        Example: ``record.service().machine``   # 'pc-7'"""
+        return Service(self.name, self.address(), self.machine, self.instance, self.room)
+
+    def on(self, machine):
+        """True if this record is on ``machine`` (a computer's name, any
+        case, or its IP address).
+
+        Example: ``record.on("pc-7")``"""
+        machine = machine.lower()
+        return self.machine.lower() == machine or self.address().rpartition(":")[0] == machine
+
+
+def _ip_key(source):
+    try:
+        return int(ipaddress.IPv4Address(source))
+    except ValueError:
+        return 0
 
 
 class ServiceTable:
     """Every name heard on the network, with the programs advertising it.
 
     ``changes`` lists the ``Change``s, oldest first, while
-    ``record_changes`` is True (``pgnet.watch`` turns it on).
+    ``record_changes`` is True (``pgnet.watch`` turns it on); ``refused``
+    counts adverts dropped because the table or a computer's share was full.
 
     Example:
 
         table = ServiceTable()
         table.record_changes = True
-        table.heard_advert(packet, "192.168.1.40")
+        table.heard_advert(packet, "192.168.1.40", local=False)
         table.changes.popleft()   # Change('found', 'pong', '192.168.1.40:53121')
     """
 
-    def __init__(self):
+    def __init__(self, local_ip="127.0.0.1"):
         self.changes = deque(maxlen=CHANGE_LOG_LENGTH)
         self.record_changes = False
-        self._known = {}  # name -> {instance: Advertiser}
-        self._addresses = {}  # name -> its address now, kept by _note_change
+        self.refused = 0
+        #: The address shown for this computer's programs (the beacon keeps it current).
+        self.local_ip = local_ip
+        self.settled_at = time.monotonic() + START_WINDOW_S
+        self._records = {}  # (name, instance, source) -> Record
+        self._names = {}  # name -> {key: Record}
+        self._per_source = {}  # source -> how many records
+        self._chosen = {}  # name -> the Record used for it
+        self._addresses = {}  # name -> its address now (for lookup)
+        #: The names used from another computer while other computers have
+        #: them too, and none is this one: ``"name@machine"`` would choose.
+        self.ambiguous = set()
+        #: When ``expire`` has something to do next (``time.monotonic()``).
+        self.next_expiry = float("inf")
+
+    def __len__(self):
+        return len(self._records)
 
     # -- changes ------------------------------------------------------------------
 
-    def heard_advert(self, packet, source):
-        """Note ``packet``, an advert from IP address ``source``; return the
-        ``Advertiser`` it is from.
+    def heard_advert(self, packet, source, local, now=None, probe=None):
+        """Note ``packet``, an advert heard from IP address ``source``
+        (``local``: this computer's; ``probe``: through a relay, from the
+        program's ``(ip, port)``); return its ``Record``, or None if refused
+        (the table is full).
 
         Example:
 
-            table.heard_advert(protocol.parse_packet(data), "192.168.1.40")
+            table.heard_advert(protocol.parse_packet(data), "192.168.1.40", local=False)
         """
-        name, instance = packet["n"], packet["i"]
-        before = self.address_of(name)
-        known = self._known.setdefault(name, {})
-        advertiser = known.get(instance)
-        if advertiser is None:
-            advertiser = known[instance] = Advertiser(
-                packet["p"], packet["h"], packet["s"], packet["m"], packet["ttl"]
-            )
-        elif (advertiser.port, advertiser.host) != (packet["p"], packet["h"]):
-            # Advertised again somewhere else: the old address is stale.
-            advertiser.port, advertiser.host = packet["p"], packet["h"]
-            advertiser.since, advertiser.sources = packet["s"], {}
-        advertiser.sources[source] = time.monotonic()
-        self._note_change(name, before)
-        return advertiser
+        now = time.monotonic() if now is None else now
+        source = LOCAL if local else source
+        key = (packet["n"], packet["i"], source)
+        record = self._records.get(key)
+        if record is not None:
+            moved = (record.port, record.host) != (packet["p"], packet["h"])
+            record.refresh(packet, now)
+            record.probe = probe or record.probe
+            if moved:
+                self._choose(record.name)
+            self.next_expiry = min(self.next_expiry, record.deadline)
+            return record
+        if len(self._records) >= MAX_RECORDS or self._per_source.get(source, 0) >= MAX_PER_SOURCE:
+            self.refused += 1
+            return None
+        record = self._records[key] = Record(packet, source, self.local_ip, now)
+        record.probe = probe
+        self._names.setdefault(record.name, {})[key] = record
+        self._per_source[source] = self._per_source.get(source, 0) + 1
+        self.next_expiry = min(self.next_expiry, record.deadline)
+        self._choose(record.name)
+        return record
 
-    def forget(self, name, instance):
-        """Forget program ``instance`` as ``name`` (it said bye); return True
-        if the table changed.
+    def forget(self, name, instance, source, local):
+        """Forget program ``instance`` as ``name``, heard from ``source``
+        (it said bye there); return True if the table changed.
 
         Example:
 
-            table.forget("pong", "928b0e4e1d82428a")   # True
+            table.forget("pong", "928b0e4e1d82428a", "192.168.1.40", local=False)
         """
-        before = self.address_of(name)
-        known = self._known.get(name, {})
-        if known.pop(instance, None) is None:
+        record = self._records.get((name, instance, LOCAL if local else source))
+        if record is None:
             return False
-        if not known:
-            del self._known[name]
-        self._note_change(name, before)
+        self._remove(record)
+        self._choose(name)
         return True
 
+    def _remove(self, record):
+        key = (record.name, record.instance, record.source)
+        del self._records[key]
+        named = self._names[record.name]
+        del named[key]
+        if not named:
+            del self._names[record.name]
+        left = self._per_source[record.source] - 1
+        if left:
+            self._per_source[record.source] = left
+        else:
+            del self._per_source[record.source]
+
     def expire(self, now):
-        """Forget what was not heard from for its time to live, as of
-        ``now`` (``time.monotonic()``).
+        """Forget the programs not heard from for their time to live, as of
+        ``now`` (``time.monotonic()``). The beacon calls it at
+        ``next_expiry``, not for every packet.
 
         Example:
 
-            table.expire(time.monotonic())
+            if time.monotonic() >= table.next_expiry:
+                table.expire(time.monotonic())
         """
-        for name in list(self._known):
-            before = self.address_of(name)
-            known = self._known[name]
-            for instance in list(known):
-                advertiser = known[instance]
-                for source, seen in list(advertiser.sources.items()):
-                    if now - seen > advertiser.ttl:
-                        del advertiser.sources[source]
-                if not advertiser.sources:
-                    del known[instance]
-            if not known:
-                del self._known[name]
-            self._note_change(name, before)
+        touched = set()
+        next_expiry = float("inf")
+        for record in list(self._records.values()):
+            if record.deadline <= now:
+                self._remove(record)
+                touched.add(record.name)
+            else:
+                next_expiry = min(next_expiry, record.deadline)
+        self.next_expiry = next_expiry
+        for name in touched:
+            self._choose(name)
 
-    def _note_change(self, name, before):
-        after = self.address_of(name)
-        if after is None:
-            self._addresses.pop(name, None)
+    def _order(self, record):
+        """How this program ranks a record among those of its name: the
+        smallest first (see the notes at the top)."""
+        heard = 0.0 if record.first_heard <= self.settled_at else record.first_heard
+        return (not record.local, heard, record.since if record.local else 0,
+                _ip_key(record.source), record.port, record.instance)
+
+    def _choose(self, name):
+        before = self._addresses.get(name)
+        records = self._names.get(name)
+        self.ambiguous.discard(name)
+        if records:
+            chosen = self._chosen[name] = min(records.values(), key=self._order)
+            after = self._addresses[name] = chosen.address()
+            if not chosen.local and len({r.source for r in records.values()}) > 1:
+                self.ambiguous.add(name)
         else:
-            self._addresses[name] = after
+            self._chosen.pop(name, None)
+            self._addresses.pop(name, None)
+            after = None
         if after != before and self.record_changes:
             if before is not None:
                 self.changes.append(Change("lost", name, before))
             if after is not None:
                 self.changes.append(Change("found", name, after))
 
+    def set_local_ip(self, ip):
+        """The address this computer shows changed (a network came or went):
+        use it for this computer's programs from now on.
+
+        Example: ``table.set_local_ip("192.168.1.23")``"""
+        if ip == self.local_ip:
+            return
+        self.local_ip = ip
+        for record in self._records.values():
+            record.local_ip = ip
+        for name in [r.name for r in self._records.values() if r.local]:
+            self._choose(name)
+
     # -- questions ----------------------------------------------------------------
 
     def owner(self, name):
-        """The instance id of the program that owns ``name``, or None: the
-        first to advertise it, so all programs agree even when two advertise
-        the same name.
+        """The instance id of the program this program uses for ``name``
+        (see ``resolve``), or None.
 
         Example:
 
             table.owner("pong")   # '928b0e4e1d82428a'
         """
-        known = self._known.get(name)
-        if not known:
-            return None
-        return min(known, key=lambda i: (known[i].since, i))
+        record = self.resolve(name)
+        return record.instance if record else None
+
+    def lookup_record(self, name, instance, source, local):
+        """The ``Record`` of ``instance`` as ``name`` heard from ``source``
+        (``local``: this computer), or None.
+
+        Example: ``table.lookup_record("pong", "928b0e4e1d82428a", "10.0.0.7", False)``"""
+        return self._records.get((name, instance, LOCAL if local else source))
+
+    def resolve(self, name):
+        """The ``Record`` this program uses for ``name`` (or for
+        ``"name@machine"``: the one of that name on that computer), or None.
+
+        Example:
+
+            table.resolve("robot@pc-7").address()   # '10.0.0.7:40123'
+        """
+        chosen = self._chosen.get(name)
+        if chosen is not None or "@" not in name:
+            return chosen
+        base, _, machine = name.rpartition("@")
+        on_machine = [r for r in self._names.get(base, {}).values() if r.on(machine)]
+        return min(on_machine, key=self._order) if on_machine else None
 
     def address_of(self, name):
-        """The address of ``name``'s owner, worked out from the table, or None.
+        """The address of ``name`` (see ``resolve``), or None.
 
         Example:
 
             table.address_of("pong")   # '192.168.1.40:53121'
         """
-        owner = self.owner(name)
-        return self._known[name][owner].address() if owner else None
+        record = self.resolve(name)
+        return record.address() if record else None
 
     def lookup(self, name):
         """The address of ``name``, or None: the same as ``address_of``, but
         kept ready, so quick enough for every send to a name (and safe
-        without the beacon's lock).
+        without the beacon's lock). ``"name@machine"`` is not kept ready:
+        use ``address_of``.
 
         Example:
 
@@ -205,17 +353,42 @@ class ServiceTable:
         return self._addresses.get(name)
 
     def services(self):
-        """Every name, sorted, as a list of ``Service`` (its owner's).
+        """Every name, sorted, as a list of ``Service``: the one this
+        program uses for each name.
 
         Example:
 
             [s.name for s in table.services()]   # ['pong', 'robot']
         """
+        return [self._chosen[name].service() for name in sorted(self._chosen)]
+
+    def all_services(self):
+        """Every program advertising every name (a name may have several),
+        sorted by name, the one used for it first.
+
+        Example:
+
+            for s in table.all_services(): print(s.name, s.machine)
+        """
         return [
-            Service(name, self._known[name][owner].address(),
-                    self._known[name][owner].machine, owner)
-            for name, owner in ((n, self.owner(n)) for n in sorted(self._known))
+            r.service()
+            for name in sorted(self._names)
+            for r in sorted(self._names[name].values(), key=self._order)
         ]
+
+    def overdue_relayed(self, now, late_s):
+        """The records heard through a relay whose adverts are ``late_s``
+        seconds late (the relay may have stopped): to ask them directly.
+
+        Example: ``for r in table.overdue_relayed(now, 1.5): ask(r.probe, r.name)``"""
+        return [r for r in self._records.values()
+                if r.probe and r.deadline - r.ttl + late_s < now]
+
+    def records_of(self, name):
+        """The ``Record``s of ``name``, the one used for it first.
+
+        Example: ``[r.machine for r in table.records_of("robot")]``"""
+        return sorted(self._names.get(name, {}).values(), key=self._order)
 
     def instance_counts(self):
         """``{name: how many programs advertise it}``, for the names that
@@ -225,4 +398,4 @@ class ServiceTable:
 
             table.instance_counts()   # {'pong': 2}
         """
-        return {n: len(v) for n, v in self._known.items() if len(v) > 1}
+        return {n: len(v) for n, v in self._names.items() if len(v) > 1}

@@ -13,9 +13,9 @@ Example:
 """
 
 import atexit
-import os
 
 from .. import discovery, scheduler, wire
+from ..settings import settings
 from ..errors import MessageError
 from .hooks import GAME_EVENT, post
 from .link import Link, log_error
@@ -63,7 +63,7 @@ class TwoPlayerGame:
                  lobby=False, send_rate=None):
         self.game_name = check_game_name(game_name)
         if room is None:
-            room = os.environ.get("PGNET_ROOM", "")
+            room = settings.room
         self.room = check_room(str(room).strip(), self.game_name)
         #: You: ``game.me.number`` is your player number once paired.
         self.me = Player(new_id(), str(name).strip() if name else default_name())
@@ -89,6 +89,7 @@ class TwoPlayerGame:
         self.link.handle({
             "JOIN": self.pairing.on_join, "ACCEPT": self.pairing.on_accept,
             "REJECT": self.pairing.on_reject,
+            "PING": self.pairing.on_ping, "PONG": self.pairing.on_pong,
             "HB": self.sessions.on_heartbeat, "ECHO": self.sessions.on_echo,
             "R": self.sessions.on_reliable, "ACK": self.sessions.on_ack,
             "BYE": self.sessions.on_bye, "S": self.sync.on_state,
@@ -471,8 +472,9 @@ def two_player(game_name, room=None, name=None, partner=None, lobby=False, send_
     * ``game_name``: the game, such as ``"pong"``: you are paired with
       someone playing the game of that name.
     * ``room``: keeps groups apart, such as two classes on one network (only
-      players in the same room are paired). If left out, the environment
-      variable ``PGNET_ROOM`` is used, or no room.
+      players in the same room are paired). If left out, the room of the
+      whole program is used (``pgnet.settings.room``, from the environment
+      variable ``PGNET_ROOM``), or no room.
     * ``name``: your name, shown to others in the lobby (if left out: the
       environment variable ``PGNET_PLAYER``, or the name you logged in
       with; "ada 2" if an "ada" is already waiting).

@@ -12,6 +12,8 @@ The words, and who handles them:
 | ``JOIN`` | id, name, lobby entry, address, game, room, token to resume or "" | pairing |
 | ``ACCEPT`` | id, name, token, your player number, resumed | pairing |
 | ``REJECT`` | id, reason | pairing |
+| ``PING`` | id, nonce (a player checking we are alive) | pairing |
+| ``PONG`` | id, nonce (a ``PING``'s, sent back) | pairing |
 | ``HB`` | token, id, address, seq, my time, last ``R`` received | session |
 | ``ECHO`` | token, seq, time (an ``HB``'s, sent back) | session |
 | ``R`` | token, seq, payload (an event, a move, a round) | session |

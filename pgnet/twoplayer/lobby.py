@@ -140,6 +140,7 @@ class Lobby:
         self.name = entry_name(game_name, room, me)
         self.advertised = False
         self.closed = False
+        self.playing = None  # the name advertised while playing, so 'pgnet list' shows the game
 
     def advertise(self):
         """Show me as waiting (unless already shown, or closed).
@@ -172,6 +173,26 @@ class Lobby:
         """
         self.closed = True
         self.unadvertise()
+        self.show_playing(None)
+
+    def show_playing(self, partner):
+        """While playing with ``partner`` (a ``Player``; None: no longer),
+        advertise a name that says so, for ``pgnet list``: the prefix,
+        ``playing``, my id and both names. No game takes it for a lobby
+        entry.
+
+        Example:
+
+            lobby.show_playing(partner)   # 'pong#playing 3fa09c1e Ada and Bob'
+        """
+        if self.playing is not None:
+            discovery.unadvertise(self.playing)
+            self.playing = None
+        if partner is not None and not self.closed:
+            name = "%splaying %s %s and %s" % (
+                self.prefix, self.me.id, printable(self.me.name), printable(partner.name))
+            self.playing = name[:discovery.MAX_NAME_LENGTH].strip()
+            discovery.advertise(self.playing, self.port)
 
     def waiting_players(self):
         """id -> (Player, address) for everyone waiting in this game and
@@ -186,7 +207,8 @@ class Lobby:
         for service in discovery.get_beacon().services():
             entry = parse_entry(service.name, self.prefix)
             if entry is not None and entry[0] != self.me.id:
-                found[entry[0]] = (Player(entry[0], entry[1]), service.address)
+                player = Player(entry[0], entry[1], machine=service.machine)
+                found[entry[0]] = (player, service.address)
         return found
 
     def players(self):
@@ -201,15 +223,14 @@ class Lobby:
             key=lambda p: (p.name.lower(), p.id),
         )
 
-    def address_of(self, name):
-        """Where the player whose lobby entry is ``name`` listens, as this
-        program's discovery knows it (None if it does not).
+    def where(self, name):
+        """``(address, machine)`` of the player whose lobby entry is
+        ``name``, as this program's discovery knows it (``(None, None)`` if
+        it does not).
 
         Example:
 
-            lobby.address_of("pong#3fa09c1e Ada")    # '10.0.0.5:50123'
+            lobby.where("pong#3fa09c1e Ada")    # ('10.0.0.5:50123', 'ada-laptop')
         """
-        try:
-            return discovery.get_beacon().lookup(name)
-        except Exception:
-            return None
+        service = discovery.get_beacon().service(name)
+        return (service.address, service.machine) if service else (None, None)

@@ -12,6 +12,12 @@ is waiting and may ask one of them to play (``JOIN``); the one asked answers
   first request; with twenty players waiting, everyone ends up in exactly
   one pair. Two players asking each other at once: the smaller id accepts.
 
+Only players *proven alive* are asked (or count for the rule above): a
+game sends each player it sees waiting a ``PING`` with a random nonce, and
+takes them as alive once their ``PONG`` with that nonce comes back. A lobby
+entry that nobody answers for (a program gone, or a fake) is never asked.
+A named partner may be pinned to a computer: ``"Ada@ada-laptop"``.
+
 A request not answered in ``JOIN_TIMEOUT_S`` is dropped, and looking goes on.
 
 Example:
@@ -21,12 +27,29 @@ Example:
     pairing.tick(time.monotonic())       # every frame, while not paired
 """
 
+import os
 import random
 
-from .. import addresses
+from .. import addresses, discovery
 from .players import Player, is_id, same_player
 from .session import Session, new_token
 from .timing import JOIN_TIMEOUT_S
+
+#: A player's PONG proves them alive for this long (seconds); we ping again
+#: half way through.
+#:
+#: Example: a game that stopped is not asked after ``ALIVE_S``.
+ALIVE_S = 4.0
+
+#: An unanswered PING is sent again after this long (seconds).
+#:
+#: Example: a lobby entry that never answers gets a PING a second.
+PING_EVERY_S = 1.0
+
+#: The most PINGs a game sends in one frame's pairing work.
+#:
+#: Example: 1,000 fake lobby entries get 8 PINGs per 50 ms.
+MAX_PINGS_PER_TICK = 8
 
 
 class Pairing:
@@ -54,8 +77,11 @@ class Pairing:
         self.target = None  # (Player, address) we asked to join, while we wait for the answer
         self.join_deadline = 0.0
         self.asked = {}  # id -> address of players we asked recently
+        self.asked_machine = None  # the computer of the last player we asked
         self.choice = None  # the id of the player the user picked in the lobby
         self.next_try = 0.0
+        self.pinged = {}  # id -> (nonce, address, when) of our PING
+        self.alive = {}  # id -> (address, when their PONG came)
 
     @property
     def joining(self):
@@ -76,11 +102,13 @@ class Pairing:
             pairing.status()       # 'Waiting for a player...'
         """
         if self.joining:
-            return "Joining %s..." % self.target[0].name
+            player = self.target[0]
+            return "Joining %s%s..." % (player.name, " on " + player.machine if player.machine else "")
         if self.lobby_mode:
             return "Choose a player, or wait to be chosen..."
         if self.wanted:
-            return "Waiting for %s..." % self.wanted
+            name, machine = discovery.split_machine(self.wanted)
+            return "Waiting for %s%s..." % (name, " on " + machine if machine else "")
         return "Waiting for a player..."
 
     def start_looking(self):
@@ -92,6 +120,7 @@ class Pairing:
             pairing.start_looking()
         """
         self.next_try = 0.0
+        self.lobby.show_playing(None)
         self.lobby.advertise()
 
     def stop_looking(self):
@@ -104,7 +133,11 @@ class Pairing:
         self.target = None
         self.choice = None
         self.asked.clear()
+        self.pinged.clear()
+        self.alive.clear()
         self.lobby.unadvertise()
+        if self.sessions.current is not None:
+            self.lobby.show_playing(self.sessions.current.partner)
 
     def close(self):
         """Stop looking for good: leave the lobby, never to come back.
@@ -154,14 +187,42 @@ class Pairing:
             self.next_try = now + 0.05
             self._look_for_partner(now)
 
-    def _wants(self, player_id, player_name):
-        """In named-partner mode, is this the partner asked for?"""
+    def _wants(self, player_id, player_name, machine=None):
+        """In named-partner mode, is this the partner asked for (on the
+        computer asked for, with ``"name@machine"``)?"""
         if not self.wanted:
             return True
-        return same_player(Player(player_id, player_name), self.wanted)
+        name, wanted_machine = discovery.split_machine(self.wanted)
+        if same_player(Player(player_id, player_name), self.wanted):
+            return True  # (a name that itself has an "@")
+        if wanted_machine is None or not same_player(Player(player_id, player_name), name):
+            return False
+        return machine is not None and machine.lower() == wanted_machine.lower()
+
+    def _proven(self, waiting, now):
+        """Those of ``waiting`` proven alive lately; PING the others (and
+        those whose proof is getting old)."""
+        for table in (self.pinged, self.alive):  # (bounded: only who waits now)
+            for gone in [i for i in table if i not in waiting]:
+                del table[gone]
+        pings = 0
+        for player_id in sorted(waiting):
+            address = waiting[player_id][1]
+            seen, ping = self.alive.get(player_id), self.pinged.get(player_id)
+            fresh = seen and seen[0] == address and now - seen[1] < ALIVE_S / 2
+            if fresh or (ping and now - ping[2] < PING_EVERY_S) or pings >= MAX_PINGS_PER_TICK:
+                continue
+            nonce = os.urandom(6).hex()
+            self.pinged[player_id] = (nonce, address, now)
+            self.link.send(address, "PING", self.me.id, nonce)
+            pings += 1
+        return {
+            i: entry for i, entry in waiting.items()
+            if i in self.alive and self.alive[i][0] == entry[1] and now - self.alive[i][1] < ALIVE_S
+        }
 
     def _look_for_partner(self, now):
-        waiting = self.lobby.waiting_players()
+        waiting = self._proven(self.lobby.waiting_players(), now)
         if self.choice is not None:
             if self.choice in waiting:
                 self._ask_to_join(waiting[self.choice], now)
@@ -172,7 +233,7 @@ class Pairing:
             return  # the user chooses; meanwhile we can be chosen
         if self.wanted:
             # A named partner: ask them, whoever has the smaller id.
-            wanted = [e for i, e in waiting.items() if self._wants(i, e[0].name)]
+            wanted = [e for i, e in waiting.items() if self._wants(i, e[0].name, e[0].machine)]
             if wanted:
                 self._ask_to_join(min(wanted, key=lambda e: e[0].id), now)
             return
@@ -185,6 +246,7 @@ class Pairing:
     def _ask_to_join(self, entry, now):
         player, address = entry
         self.target = entry
+        self.asked_machine = player.machine
         self.join_deadline = now + JOIN_TIMEOUT_S
         self.asked[player.id] = address
         lost = self.sessions.lost
@@ -212,9 +274,9 @@ class Pairing:
         """
         if not is_id(their_id) or not isinstance(their_name, str):
             return
-        address = None
+        address = machine = None
         if isinstance(lobby_name, str):
-            address = self.lobby.address_of(lobby_name)
+            address, machine = self.lobby.where(lobby_name)
         # A peer's claim: only an IP address is taken (no name to look up in
         # the frame); anything else raises AddressError, and is ignored.
         address = address or addresses.for_connecting(their_address, resolve=False)
@@ -237,7 +299,7 @@ class Pairing:
             if not (target.id == their_id and self.me.id < their_id):
                 self.link.send(address, "REJECT", self.me.id, "busy")
                 return
-        if not self._wants(their_id, their_name) or (
+        if not self._wants(their_id, their_name, machine) or (
             self.choice is not None and self.choice != their_id
         ):
             self.link.send(address, "REJECT", self.me.id, "waiting for someone else")
@@ -248,7 +310,7 @@ class Pairing:
             self.sessions.begin(lost, True, now)
             self._accept(lost, address, resumed=True)
             return
-        partner = Player(their_id, their_name, address=address)
+        partner = Player(their_id, their_name, address=address, machine=machine)
         session = Session(new_token(), partner, 1, address, now)
         self.sessions.begin(session, False, now)
         self._accept(session, address, resumed=False)
@@ -279,8 +341,33 @@ class Pairing:
                 return
         if address is None:
             return  # never asked them
-        partner = Player(their_id, their_name, address=address)
+        partner = Player(their_id, their_name, address=address, machine=self.asked_machine)
         self.sessions.begin(Session(token, partner, your_number, address, now), False, now)
+
+    def on_ping(self, now, their_id, nonce):
+        """``PING``: a player waiting, checking that we are alive: answer
+        at the address our discovery knows for them.
+
+        Example:
+
+            link.handle({"PING": pairing.on_ping})
+        """
+        if not is_id(their_id) or not isinstance(nonce, str) or len(nonce) > 32:
+            return
+        entry = self.lobby.waiting_players().get(their_id)
+        if entry is not None:
+            self.link.send(entry[1], "PONG", self.me.id, nonce)
+
+    def on_pong(self, now, their_id, nonce):
+        """``PONG``: a player we pinged is alive.
+
+        Example:
+
+            link.handle({"PONG": pairing.on_pong})
+        """
+        ping = self.pinged.get(their_id)
+        if ping is not None and ping[0] == nonce:
+            self.alive[their_id] = (ping[1], now)
 
     def on_reject(self, now, their_id, reason=""):
         """``REJECT``: a player we asked says no: look again, a little later.

@@ -95,7 +95,8 @@ class Player:
 
     ``number`` is 1 for the host and 2 for the guest (``None`` for someone
     in the lobby), ``name`` the player's name, ``is_host`` True for player 1.
-    ``resumed`` is True in ``on_player_joined`` when the partner who left
+    ``machine`` is the computer the player is on (as pgnet shows it),
+    when known. ``resumed`` is True in ``on_player_joined`` when the partner who left
     came back (the same program, its game still going), False for a new
     player or a restarted program.
 
@@ -105,11 +106,12 @@ class Player:
             print("Player", player.number, "is", player.name)
     """
 
-    def __init__(self, id, name, number=None, address=None):
+    def __init__(self, id, name, number=None, address=None, machine=None):
         self.id = id
         self.name = name
         self.number = number
         self.address = address
+        self.machine = machine
         self.resumed = False
 
     @property

@@ -8,9 +8,10 @@ problem. The checks, by the module they live in:
 * ``networks``: the interfaces, the address pgnet shows and why, no
   network, several networks, a VPN, a PGNET_NETWORK that matches nothing;
 * ``port``: the discovery port: free, shared, or taken (and by whom);
-* ``broadcasts``: a query to each broadcast address, and whether it comes back;
+* ``broadcasts``: a query to each broadcast address, and whether it comes
+  back; packets of other rooms, or refused for the room password;
 * ``answers``: which pgnet programs answered, here and on other computers,
-  and whether those accept connections.
+  whether those accept connections, and names advertised more than once.
 
 Example:
 
@@ -22,12 +23,13 @@ Example:
     No problems found.
 """
 
-from ... import discovery, netif
+from ... import discovery
 from ...settings import settings
 from ..finding import local_ips
 from ..output import FAILED, OK
 from .answers import check_answers
-from .broadcasts import check_broadcasts, listen_for_answers
+from .answers import check_names
+from .broadcasts import check_broadcasts, check_room, listen_for_answers
 from .environment import check_relay, show_settings
 from .networks import (check_connected, check_network_setting, check_several_networks,
                        check_vpn, look_at_networks, show_address, show_interfaces)
@@ -58,8 +60,8 @@ def cmd_doctor(args):
     check_network_setting(report, nets)
     show_interfaces(report, nets)
     show_address(report, nets)
-    targets = netif.broadcast_addresses()
-    report.line("Discovery broadcasts go to: %s" % ", ".join(targets))
+    targets = discovery.packet_targets()
+    report.line("Discovery packets go to: %s" % ", ".join(targets))
     check_connected(report, nets)
     check_several_networks(report, nets)
     check_vpn(report, nets)
@@ -74,6 +76,8 @@ def cmd_doctor(args):
         own_ips = local_ips()
         check_broadcasts(report, targets, heard, args.wait, port, own_ips)
         check_answers(report, heard, own_ips, nets)
+        check_names(report, heard, own_ips)
+        check_room(report, heard)
 
     report.summary()
     return FAILED if report.problems() else OK

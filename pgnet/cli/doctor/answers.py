@@ -166,3 +166,32 @@ def check_connections(report, remote, usable):
     """
     tried = on_my_networks(remote, usable)
     report_connections(report, tried, probe_connections([answer.address for answer in tried]))
+
+
+def check_names(report, heard, own_ips):
+    """Names advertised more than once: two programs with one name on this
+    computer (a problem: the others find only one), or copies on several
+    computers (fine: each program uses the one on its own computer).
+
+    Example:
+
+        check_names(report, heard, local_ips())
+        # 'robot' runs on 3 computers: lab-1, lab-2, lab-3 ...
+    """
+    by_name = {}
+    for answer in heard.programs:
+        by_name.setdefault(answer.name, []).append(answer)
+    for name, answers in sorted(by_name.items()):
+        if len(answers) < 2:
+            continue
+        here = [a for a in answers if is_this_computer(a.source, own_ips)]
+        if len(here) > 1:
+            report.warn(
+                "%d programs on this computer advertise the name %r." % (len(here), name),
+                "The others find only one of them: give each its own name.",
+            )
+        computers = sorted({a.machine for a in answers})
+        if len(computers) > 1:
+            report.line("  %r runs on %d computers (%s): each program uses the one on "
+                        "its own computer, or '%s@COMPUTER'." % (
+                            name, len(computers), ", ".join(computers), name))

@@ -1,25 +1,30 @@
-"""The doctor's broadcast check: send a discovery query to each broadcast
-address, listen for it to come back (with how long it took), and collect
-the adverts other pgnet programs send in answer.
+"""The doctor's broadcast check: send a discovery query to each place
+discovery packets go (this computer's multicast group, each network's
+broadcast address), listen for it to come back (with how long it took), and
+collect the adverts other pgnet programs send in answer, counting the
+packets of other rooms and those refused for the room password.
 
 The packets are pgnet's own (``pgnet.discovery.protocol``): the doctor's
-query is the one every pgnet program answers.
+query is the one every pgnet program answers, and it opens the same two
+sockets as a program (``pgnet.discovery.sockets``).
 
 Example:
 
-    heard = listen_for_answers(46374, ["127.255.255.255"], wait_s=1.0)
-    check_broadcasts(report, ["127.255.255.255"], heard, 1.0, 46374)
-    #   127.255.255.255: came back in 0.2 ms
+    heard = listen_for_answers(46374, ["239.255.46.74"], wait_s=1.0)
+    check_broadcasts(report, ["239.255.46.74"], heard, 1.0, 46374)
+    #   239.255.46.74: came back in 0.2 ms
 """
 
+import select
 import socket
 import sys
 import time
 import uuid
 from collections import namedtuple
 
-from ... import discovery, netif
-from ...discovery import protocol
+from ... import auth, netif
+from ...discovery import protocol, sockets
+from ...settings import settings
 from ..output import Progress
 
 #: A pgnet program that answered: its service ``name``, the ``machine`` it
@@ -49,6 +54,8 @@ class Heard:
         self.send_errors = dict(send_errors or {})
         self.programs = list(programs)
         self.queriers = set(queriers)
+        #: Packets ignored: {"other room": n, "no key": n, "replayed": n}.
+        self.ignored = {"other room": 0, "no key": 0, "replayed": 0}
 
 
 def listen_for_answers(port, targets, wait_s):
@@ -61,24 +68,23 @@ def listen_for_answers(port, targets, wait_s):
         # {'127.255.255.255': 0.2}
     """
     heard = Heard()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    shared, _, _ = sockets.open_shared_socket(port)
+    private = sockets.open_private_socket()
     try:
-        discovery.share_port(sock)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
-        sock.bind(("", port))
         # Each query carries its target's index, so its echo says which came back.
         instance = "doctor-" + uuid.uuid4().hex[:12]
+        sealer = auth.Sealer() if auth.active() else None
         sent = {}
         for index, target in enumerate(targets):
-            packet = protocol.encode_packet(protocol.query(None, "%s-%d" % (instance, index)))
+            packet = protocol.encode_packet(protocol.query(None, "%s-%d" % (instance, index)), sealer)
             try:
-                sock.sendto(packet, (target, port))
+                private.sendto(packet, (target, port))
                 sent[index] = time.perf_counter()
             except OSError as error:
                 heard.send_errors[target] = error.strerror or str(error)
         programs = {}  # (instance, name) -> Answer
         with Progress("Listening for answers for %g s..." % wait_s):
-            for source, packet in _packets(sock, wait_s):
+            for source, packet in _packets((shared, private), wait_s, heard.ignored):
                 ours = packet["t"] == "query" and packet["i"].startswith(instance + "-")
                 if ours:
                     ending = packet["i"].rsplit("-", 1)[1]  # a peer may fake the rest
@@ -92,30 +98,30 @@ def listen_for_answers(port, targets, wait_s):
                     programs[(packet["i"], packet["n"])] = Answer(
                         packet["n"], packet["m"], "%s:%d" % (host, packet["p"]), source)
     finally:
-        sock.close()
+        shared.close()
+        private.close()
     heard.programs = sorted(programs.values(), key=lambda answer: answer.name)
     return heard
 
 
-def _packets(sock, wait_s):
-    """``(source ip, packet)`` for each pgnet packet arriving within ``wait_s``."""
+def _packets(socks, wait_s, ignored):
+    """``(source ip, packet)`` for each pgnet packet of this room arriving
+    on ``socks`` within ``wait_s``; the others counted in ``ignored``."""
     deadline = time.monotonic() + wait_s
     while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return
-        sock.settimeout(remaining)
-        try:
-            data, (source, _) = sock.recvfrom(protocol.MAX_PACKET)
-        except socket.timeout:
-            return
-        except OSError:
-            continue
-        try:
-            packet = protocol.parse_packet(data)
-        except Exception:  # anything on the port that is not pgnet's
-            continue
-        yield source, packet
+        for sock in select.select(socks, [], [], remaining)[0]:
+            try:
+                data, (source, _) = sock.recvfrom(protocol.MAX_PACKET + 1)
+                packet = protocol.parse_packet(data)
+            except protocol.Rejected as rejected:
+                ignored[rejected.reason] += 1
+                continue
+            except Exception:  # anything on the port that is not pgnet's
+                continue
+            yield source, packet
 
 
 #: What to do where broadcasts cannot be made to work: the relay, or a
@@ -145,6 +151,8 @@ def check_broadcasts(report, targets, heard, wait_s, port, own_ips=(), platform=
         # "broadcasts come back: 127.255.255.255."
     """
     report.line("Broadcasts (a discovery query to each address, which should come back):")
+    if sockets.LOCAL_GROUP in targets:
+        report.line("  (%s is this computer's own multicast group)" % sockets.LOCAL_GROUP)
     came_back, lost = [], []
     for target in targets:
         if target in heard.send_errors:
@@ -185,10 +193,10 @@ def check_broadcasts(report, targets, heard, wait_s, port, own_ips=(), platform=
                 "If this keeps happening, set PGNET_NETWORK to the classroom "
                 "network so pgnet stops using it.",
             )
-        elif target == netif.LOOPBACK_BROADCAST:
+        elif target in (netif.LOOPBACK_BROADCAST, sockets.LOCAL_GROUP):
             report.problem(
-                "broadcasts on this computer (127.255.255.255) do not come back, "
-                "so even programs on this computer cannot find each other.",
+                "discovery packets on this computer (%s) do not come back, "
+                "so even programs on this computer cannot find each other." % target,
                 "A firewall on this computer blocks UDP port %d. Allow Python (or "
                 "that port) through it." % port,
             )
@@ -201,3 +209,31 @@ def check_broadcasts(report, targets, heard, wait_s, port, own_ips=(), platform=
                 "networks and make sure the Wi-Fi is set to Private; on macOS, "
                 "System Settings > Network > Firewall). %s" % (port, NO_BROADCASTS_ADVICE),
             )
+
+
+def check_room(report, heard):
+    """What was ignored: packets of other rooms, packets without this
+    room's password (or with one when this computer has none), replays.
+
+    Example:
+
+        check_room(report, heard)
+        # ! 12 discovery packets were ignored: no room password ...
+    """
+    ignored = heard.ignored
+    report.line("Packets ignored: %d of other rooms, %d without this room's password, "
+                "%d seen before." % (ignored["other room"], ignored["no key"], ignored["replayed"]))
+    if ignored["no key"]:
+        report.warn(
+            "%d discovery packets were ignored for the room password: %s."
+            % (ignored["no key"], "they do not have this room's password" if settings.password
+               else "they come from programs with a password, and this computer has none"),
+            "Set the same PGNET_ROOM and PGNET_PASSWORD on every computer of the class "
+            "(or none at all).",
+        )
+    if ignored["other room"] and not heard.programs:
+        report.warn(
+            "only programs of other rooms answered (%d packets)." % ignored["other room"],
+            "Set the same PGNET_ROOM as the others (now %s), or see them all with "
+            "'pgnet list --all-rooms'." % (repr(settings.room) if settings.room else "no room"),
+        )

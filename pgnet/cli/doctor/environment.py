@@ -1,5 +1,6 @@
 """The top of the doctor's report: this computer, the versions, and the
-settings pgnet runs with (discovery port, PGNET_NETWORK, PGNET_RELAY).
+settings pgnet runs with (discovery port, PGNET_NETWORK, PGNET_RELAY,
+PGNET_ROOM, and whether PGNET_PASSWORD is set; never the password).
 
 Example:
 
@@ -15,6 +16,7 @@ import socket
 import sys
 
 from ... import __version__
+from ...settings import settings
 
 
 def show_settings(report, port, pattern):
@@ -32,6 +34,9 @@ def show_settings(report, port, pattern):
         port, " (from PGNET_DISCOVERY_PORT)" if os.environ.get("PGNET_DISCOVERY_PORT") else " (the default)"))
     report.line("  network setting: %s" % (
         "PGNET_NETWORK=%r" % pattern if pattern else "none (pgnet uses every network)"))
+    report.line("  room: %s" % (repr(settings.room) if settings.room else "none"))
+    report.line("  room password: %s" % (
+        "set (traffic is authenticated, not encrypted)" if settings.password else "none"))
 
 
 def check_relay(report, setting, relay):
