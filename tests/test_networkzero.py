@@ -375,6 +375,7 @@ def test_discover_group_with_its_separator_and_exclusions():
 ANSWERER = """
 import pgnet.networkzero as nw0
 address = nw0.address()
+nw0.wait_for_message_from(address, wait_for_s=0)   # listening from here on
 print("READY", address, flush=True)
 nw0.wait_for_message_from(address)
 while True:
@@ -502,6 +503,7 @@ def test_ctrl_c_while_waiting_is_socket_interrupted_error():
 NEWS_DESK = """
 import pgnet.networkzero as nw0
 desk, news = nw0.address(), nw0.address()
+nw0.wait_for_message_from(desk, wait_for_s=0)   # listening from here on
 print("READY", desk, news, flush=True)
 while True:
     items = nw0.wait_for_message_from(desk, autoreply=True)
