@@ -136,7 +136,12 @@ def _frames(sock, first):
     follow: quicker than asking the socket after each part."""
     frames = [first.bytes]
     while first.more:
-        first = sock.recv(_NOBLOCK, copy=False)
+        try:
+            first = sock.recv(_NOBLOCK, copy=False)
+        except zmq.Again:
+            # A peer's odd multipart upstream message on an XPUB socket: it
+            # keeps only the parts it understands, so the rest never comes.
+            break
         frames.append(first.bytes)
     return frames
 

@@ -16,7 +16,6 @@ Example:
 """
 
 import socket
-import time
 
 
 def try_connection(address, timeout_s):
@@ -36,12 +35,11 @@ def try_connection(address, timeout_s):
         return error
 
 
-def problem(address, described, timeout_s, silence_is_a_problem=True, patience_s=0.0):
+def problem(address, described, timeout_s, silence_is_a_problem=True):
     """Why nothing accepts connections at ``address`` ("ip:port"), as a
     sentence naming the program as ``described``; None if something does.
 
-    Waits at most ``timeout_s`` for an answer, and up to ``patience_s``
-    more while the answer is "refused" (a program starting up). A computer that does not answer at all
+    Waits at most ``timeout_s``. A computer that does not answer at all
     (off, or a firewall that drops) is a problem only if
     ``silence_is_a_problem``: the library keeps trying then, as ZeroMQ
     reconnects by itself.
@@ -51,13 +49,7 @@ def problem(address, described, timeout_s, silence_is_a_problem=True, patience_s
         problem("10.0.0.7:40123", "'robot' (10.0.0.7:40123)", 3.0)
         # "'robot' (10.0.0.7:40123) does not answer: that computer may be off ..."
     """
-    # A program may be starting up: nothing listens for a moment after it
-    # says where it will (``patience_s`` to see it come).
-    until = time.monotonic() + patience_s
     error = try_connection(address, timeout_s)
-    while isinstance(error, ConnectionRefusedError) and time.monotonic() < until:
-        time.sleep(0.05)
-        error = try_connection(address, timeout_s)
     if error is None:
         return None
     if isinstance(error, ConnectionRefusedError):

@@ -289,8 +289,7 @@ def _accepts_connections(address, wait_s):
     if peer is not None and any(service.address == address for service in peer.services()):
         return True
     reason = reachable.problem(address, address, min(wait_s, _REACH_CHECK_S),
-                               silence_is_a_problem=False,
-                               patience_s=min(wait_s, _REACH_CHECK_S))
+                               silence_is_a_problem=False)
     if reason is None:
         return True
     warn(NotSentWarning, "Not sent: %s", reason)

@@ -148,7 +148,10 @@ def test_a_flood_is_dropped_and_counted_never_queued_without_end(port, raw):
     assert counts["received"] == len(numbers) + 1 < sent
     if sys.platform.startswith("linux"):  # every drop counted
         assert counts["received"] + counts["flood"] == sent + 1, counts
-    assert len(caught) == 1 and "faster" in str(caught[0].message)
+    # One warning for the flood (others may come from this test process's
+    # own discovery, which runs in a thread of its own).
+    osc_warnings = [w for w in caught if w.category is pgnet.DroppedMessageWarning]
+    assert len(osc_warnings) == 1 and "faster" in str(osc_warnings[0].message), warning_text(caught)
 
 
 def test_future_bundles_wait_in_a_bounded_queue(port, monkeypatch):
