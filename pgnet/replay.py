@@ -96,6 +96,12 @@ def answer_prefix(request):
     return ANSWER + token
 
 
+#: The most a new publisher sends in replays in all, in bytes: enough for a
+#: room of subscribers to each get its first news, not for one that asks
+#: again and again to fill this program's memory.
+ANSWER_BUDGET_BYTES = 16 * 1024 * 1024
+
+
 class EarlyNews:
     """A publisher's first news, kept for subscribers that were waiting.
 
@@ -119,6 +125,9 @@ class EarlyNews:
         #: This publisher, so that a subscriber that reconnects does not
         #: take the same replay twice.
         self.id = os.urandom(8)
+        #: Bytes it may still send in answers: a subscriber asking again
+        #: and again must not fill this program's memory with replays.
+        self.answer_budget = ANSWER_BUDGET_BYTES
 
     def look(self, now):
         """Note that the subscriptions are being read at ``now``.
@@ -156,8 +165,9 @@ def answer(early, request):
             send_frames(socket, [frame])
     """
     prefix = answer_prefix(request)
-    if early is None:
-        return [prefix + b"n"]
+    if early is None or early.answer_budget < early.size:
+        return [prefix + b"n"]  # (the subscriber then takes live news only)
+    early.answer_budget -= max(early.size, 1)
     now = early.latest
     frames = [
         prefix + b"i" + _ITEM_HEAD.pack(max(0, int((now - when) * 1e6)), len(topic)) + topic + body

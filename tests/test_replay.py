@@ -57,6 +57,17 @@ def test_answer_frames_start_with_the_confirm_prefix_old_subscribers_ignore():
     assert replay.answer(None, request()) == [replay.ANSWER + b"0123456789abcdef" + b"n"]
 
 
+def test_a_subscriber_asking_again_and_again_gets_no_more_than_the_budget(monkeypatch):
+    monkeypatch.setattr(replay, "ANSWER_BUDGET_BYTES", 10_000)
+    early = replay.EarlyNews()
+    early.look(time.monotonic())
+    assert early.keep(b"score", b"x" * 3000)
+    answers = [replay.answer(early, request()) for _ in range(5)]
+    full = [a for a in answers if a[-1].endswith(b"e" + early.id)]
+    assert len(full) == 3  # 3 x 3,000 bytes fit in 10,000; then "nothing kept"
+    assert all(a == [replay.ANSWER + b"0123456789abcdef" + b"n"] for a in answers[3:])
+
+
 def test_early_news_lets_go_after_the_window_or_when_too_big(monkeypatch):
     early = replay.EarlyNews()
     early.look(10.0)
