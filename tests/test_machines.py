@@ -224,7 +224,9 @@ def test_two_machines_discover_and_talk(net):
             % (statistics.median(in_call) * 1000, max(in_call) * 1000,
                statistics.median(since_start) * 1000)
         )
-        # Measured ~5-20 ms; a passive wait for the next advert would be ~250.
+        # A fresh program waits OWN_COMPUTER_SETTLE_S (0.15 s) for a copy on its
+        # own computer before taking another's; a passive wait for the next
+        # advert would be ~250 ms more.
         assert statistics.median(in_call) < 0.2
         assert server.process.poll() is None
         assert server.stderr_text() == ""

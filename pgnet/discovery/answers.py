@@ -66,12 +66,13 @@ class Answers:
             self._answered.popitem(last=False)
         return True
 
-    def add(self, data, asker, now):
-        """Send ``data`` to ``asker`` a little after ``now``.
+    def add(self, data, asker, now, spread=True):
+        """Send ``data`` to ``asker`` a little after ``now`` (at ``now`` if
+        not ``spread``).
 
         Example: ``answers.add(encoded_advert, asker, now)``"""
         if len(self._pending) < MAX_PENDING:
-            due = now + random.uniform(0.0, ANSWER_SPREAD_S)
+            due = now + (random.uniform(0.0, ANSWER_SPREAD_S) if spread else 0.0)
             heapq.heappush(self._pending, (due, next(self._order), data, asker))
 
     def next_due(self):

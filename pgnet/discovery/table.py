@@ -340,6 +340,14 @@ class ServiceTable:
         record = self.resolve(name)
         return record.address() if record else None
 
+    def chosen_is_local(self, name):
+        """True if ``name`` needs no better copy: the one chosen is on this
+        computer, or ``name`` says which computer (``"name@machine"``).
+
+        Example: ``table.chosen_is_local("pong")   # False: another computer's``"""
+        record = self.resolve(name)
+        return record is not None and (record.local or "@" in name)
+
     def lookup(self, name):
         """The address of ``name``, or None: the same as ``address_of``, but
         kept ready, so quick enough for every send to a name (and safe
