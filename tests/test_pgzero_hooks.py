@@ -8,6 +8,7 @@ latency and frame times during a flood.
 import json
 import os
 import signal
+import time
 
 import pytest
 
@@ -350,3 +351,25 @@ def test_call_hook_passes_only_the_parameters_asked_for():
     values = {"command": "LEFT", "params": [0.5], "sender": "ada", "address": "robot"}
     assert call_hook(on_network_command, values) == "done"
     assert got == [("LEFT", [0.5])]
+
+
+@pytest.mark.parametrize("listen_in_frame", ["", "yes"], ids=["before SDL starts", "after SDL starts"])
+def test_a_game_stopped_politely_ends_normally_and_says_bye(listen_in_frame):
+    """SIGTERM (what a desktop, a teacher's script or ``kill`` sends) ends a
+    Pygame Zero game as its close button does, whichever of pgnet and SDL
+    set up first: exit 0, ``atexit`` runs, and the game's name is gone from
+    the network at once, not after its adverts' time to live."""
+    import pgnet
+
+    name = unique("stopped")
+    with game("terminated.py", {"GAME_NAME": name, "LISTEN_IN_FRAME": listen_in_frame},
+              runner=[RUN_PGZERO]) as player:
+        player.expect(r"^LISTENING ", 20)
+        wait_until(lambda: pgnet.discover(name, wait_for_s=0), 10, message="the game's advert")
+        player.process.send_signal(signal.SIGTERM)
+        stopped_at = time.monotonic()
+        assert player.wait(10) == 0, player.stderr_text()
+        assert "ATEXIT" in player.lines
+        wait_until(lambda: pgnet.discover(name, wait_for_s=0) is None, 1.5, message="the game's bye")
+        print("\nSIGTERM to gone from the network: %.3f s" % (time.monotonic() - stopped_at))
+        assert "Traceback" not in player.stderr_text(), player.stderr_text()

@@ -401,6 +401,18 @@ def test_partner_killed_closed_or_replaced():
             assert left.group(1) == r_id
             print("closed window noticed after %.3f s" % (float(left.group(2)) - closed_at))
             assert float(left.group(2)) - closed_at < 1.0
+        # A partner stopped politely (SIGTERM) says goodbye: p knows at once.
+        with probe(name) as s:
+            s_id = me(s)
+            joined(p)
+            joined(s)
+            stopped_at = time.monotonic()
+            s.kill(signal.SIGTERM)
+            assert s.process.returncode == 0, s.stderr_text()
+            left = p.expect(LEFT, 5)
+            assert left.group(1) == s_id
+            print("SIGTERMed partner noticed after %.3f s" % (float(left.group(2)) - stopped_at))
+            assert float(left.group(2)) - stopped_at < 1.0
 
 
 def test_state_sync_latency_on_one_machine():

@@ -43,6 +43,7 @@ Besides the public functions, other pgnet modules use ``get_beacon()``,
 import atexit
 import os
 import signal
+import sys
 import threading
 
 from .. import addresses, netif
@@ -102,21 +103,42 @@ def local_names():
 
 
 def _install_sigterm_handler():
-    """Say bye when killed politely (SIGTERM), as well as at a normal exit.
+    """Say bye when stopped politely (SIGTERM), as well as at a normal exit.
 
-    Only where no one else (the program, SDL) has a handler already. The
-    handler takes no lock (it may interrupt code holding one): it ends the
-    program as ``sys.exit`` does, so that ``atexit`` runs, and the byes
-    with it."""
+    Only where no one else has a handler: not the program's own, and not
+    SDL's, which a running pygame has (it turns SIGTERM into a QUIT event,
+    so the game ends normally and ``atexit`` says the byes). Handlers run
+    between two lines of Python in the main thread, and this one takes no
+    lock of pgnet's (it may interrupt code holding one)."""
     if threading.current_thread() is not threading.main_thread():
         return
     if not hasattr(signal, "SIGTERM") or signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
         return
+    if _pygame_running() and not os.environ.get("SDL_NO_SIGNAL_HANDLERS"):
+        return  # SDL's handler is there (Python cannot see it): leave it
 
     def on_sigterm(signum, frame):
+        if _pygame_running() and not on_sigterm.asked:
+            # A pygame or Pygame Zero game: ask it to quit as the window's
+            # close button does (SDL, started after us, kept this handler
+            # in place of its own, which would have done the same).
+            on_sigterm.asked = True
+            pygame = sys.modules["pygame"]
+            pygame.event.post(pygame.event.Event(pygame.QUIT))
+            return
         raise SystemExit(128 + signum)
 
+    on_sigterm.asked = False
     signal.signal(signal.SIGTERM, on_sigterm)
+
+
+def _pygame_running():
+    """True if this program has a pygame display (and so SDL's event queue)."""
+    pygame = sys.modules.get("pygame")
+    try:
+        return pygame is not None and bool(pygame.display.get_init())
+    except Exception:  # a half-imported or odd pygame: not ours to judge
+        return False
 
 
 def _after_fork_in_child():

@@ -321,6 +321,14 @@ class Beacon:
             self.local[name] = (port, host, time.time())
         self.send_adverts([name])
         self._wake_out.send(b"!")  # the thread may be asleep with nothing to do
+        # Another program here may have been heard before this one took the
+        # name (its answer to our start-up query comes at once): warn now.
+        with self._lock:
+            others = [r for r in self._table.records_of(name)
+                      if r.local and r.instance != self.instance]
+            mine_used = self._table.owner(name) == self.instance
+        for other in others:
+            self._alarms.new_record(other, [], self.instance, True, mine_used)
 
     def unadvertise(self, name):
         """Stop advertising ``name`` and say bye; False if it was not
