@@ -15,9 +15,9 @@ with an inbox for what it received:
 What arrives becomes an ``Arrival`` in the endpoint's inbox. The frames on
 the wire are described in ``docs/wire-format.md``: a message or command
 travels as ``[kind, body]`` after ZeroMQ's envelope, ``kind`` being
-``MESSAGE`` or ``COMMAND``. This module also offers ``pgnet.endpoint``'s
-names (``Arrival``, ``Endpoint``, ``Inbox``, ``poll``, ...), so that other
-modules need only this one.
+``MESSAGE`` or ``COMMAND``. This module also offers the names of
+``pgnet.endpoint`` (``Endpoint``, ``poll``, ...) and ``pgnet.inbox``
+(``Arrival``, ``Inbox``), so that other modules need only this one.
 
 Which endpoints this program has is ``pgnet.registry``'s job; this module
 only makes them work. Example:
@@ -37,19 +37,18 @@ import time
 import zmq
 
 from . import auth, discovery, replay, wire
-from .endpoint import (
-    HWM, Arrival, Endpoint, Inbox, bind, end_context, poll, ready, send_frames, unpack, wait_any,
-)
+from .endpoint import HWM, Endpoint, bind, end_context, poll, ready, send_frames, unpack, wait_any
 from .errors import (
     DroppedMessageWarning, MessageError, NoReplyWarning, NotSentWarning, RemoteErrorWarning,
     log, warn, warn_limited,
 )
+from .inbox import Arrival, Inbox
 
 __all__ = [
     "DEFAULT_WAIT_S", "FOREVER", "MESSAGE", "COMMAND", "ERROR", "WELCOME", "CONFIRM",
     "MAX_TOPIC_BYTES",
     "Listener", "Sender", "Publisher", "Subscriber",
-    # from pgnet.endpoint:
+    # from pgnet.endpoint and pgnet.inbox:
     "Arrival", "Endpoint", "Inbox", "bind", "end_context", "poll", "ready", "wait_any",
 ]
 
