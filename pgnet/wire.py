@@ -19,6 +19,9 @@ Example:
     {'pos': (10, 20), 'big': 1267650600228229401496703205376}
 """
 
+import re
+import threading
+
 import msgpack
 
 from .errors import MessageError
@@ -139,6 +142,21 @@ def _packb(value):
     )
 
 
+# One Packer per thread, made once: making one costs more than packing a
+# small message. (A Packer is not safe to share between threads.)
+_packers = threading.local()
+
+
+def _packer():
+    try:
+        return _packers.packer
+    except AttributeError:
+        packer = _packers.packer = msgpack.Packer(
+            use_bin_type=True, strict_types=True, default=_pack_special
+        )
+        return packer
+
+
 class _Tuple:
     """A tuple's bytes, met while decoding the value around it: decoded
     afterwards by ``_Decoding.settle``, so that tuples inside tuples never
@@ -244,6 +262,9 @@ class _Decoding:
 MAX_BIG_INT_BYTES = 1024
 
 _UNSETTLED = frozenset((_Tuple, msgpack.Timestamp))
+# The bytes that start an extension value (fixext 1 to 16, ext 8 to 32),
+# wherever they are: where none is, there is none.
+_ANY_EXTENSION = re.compile(rb"[\xc7-\xc9\xd4-\xd8]").search
 
 
 def encode(value):
@@ -259,8 +280,14 @@ def encode(value):
     """
     if not _carries(value):  # also at the top: msgpack alone would pack a bytearray
         _check(value)
-    data = _packb(value)
-    check_size(len(data))
+    packer = _packer()
+    try:
+        data = packer.pack(value)
+    except BaseException:
+        packer.reset()  # (so that no half-packed value is left in it)
+        raise
+    if len(data) > settings.max_message_bytes:
+        check_size(len(data))
     return data
 
 
@@ -293,6 +320,15 @@ def decode(data):
 
         decode(encode((1, "two")))   # -> (1, 'two')
     """
+    size = len(data)
+    if size <= settings.max_depth and 2 * size <= settings.max_items and not _ANY_EXTENSION(data):
+        # Too short to hold more values, or values nested deeper, than the
+        # limits allow (each takes a byte at least), and without a single
+        # byte that starts an extension value: msgpack alone is enough.
+        try:
+            return msgpack.unpackb(data, raw=False, strict_map_key=False)
+        except Exception as error:  # a peer's bytes may break the decoder any way
+            raise _not_a_message(data, error) from None
     decoding = _Decoding()
     try:
         value = decoding.unpack(data)
@@ -305,7 +341,10 @@ def decode(data):
             value = decoding.settle(value)
         return value
     except Exception as error:  # a peer's bytes may break the decoder any way
-        raise MessageError(
-            "Received %s that is not a pgnet message (%s)."
-            % (describe_size(len(data)), error)
-        ) from None
+        raise _not_a_message(data, error) from None
+
+
+def _not_a_message(data, error):
+    return MessageError(
+        "Received %s that is not a pgnet message (%s)." % (describe_size(len(data)), error)
+    )

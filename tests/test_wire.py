@@ -250,6 +250,26 @@ def test_decoding_garbage_raises_message_error(garbage):
         wire.decode(garbage)
 
 
+def test_short_messages_are_decoded_by_the_same_rules(monkeypatch):
+    # A short message without extensions takes a quicker way through the
+    # decoder: the limits, tuples, big numbers and refusals are the same.
+    for value in (-1, (1, 2), [(-1,)], {"n": 2**70}, {"pos": (10, 20)}, [[[1]]], ()):
+        assert wire.decode(wire.encode(value)) == value
+    for data in (msgpack.packb(msgpack.Timestamp(1, 0)), msgpack.packb([msgpack.ExtType(5, b"")]),
+                 msgpack.packb({msgpack.ExtType(wire.TUPLE_EXT, b"\x90"): 1})):
+        with pytest.raises(pgnet.MessageError):
+            wire.decode(data)
+    monkeypatch.setattr(pgnet.settings, "max_depth", 3)
+    assert wire.decode(msgpack.packb([[[1]]])) == [[[1]]]
+    with pytest.raises(pgnet.MessageError, match="nested more than 3"):
+        wire.decode(msgpack.packb([[[[1]]]]))
+    monkeypatch.setattr(pgnet.settings, "max_items", 5)
+    with pytest.raises(pgnet.MessageError, match="max_array_len"):
+        wire.decode(msgpack.packb([1, 2, 3, 4, 5, 6]))
+    with pytest.raises(pgnet.MessageError, match="more than 5 values"):
+        wire.decode(msgpack.packb([[1, 2], [3, 4]]))
+
+
 # -- between two real processes ----------------------------------------------------
 
 def test_values_keep_exact_types_from_this_process_to_another_and_back(echo):
