@@ -40,12 +40,19 @@ FRAME_SLACK = 65536
 _SHARED_SLICE_MS = 50  # the longest a wait holds publishers another thread may want
 _BIND_RETRY_INTERVAL_S = 0.01
 
-# pyzmq's flags as plain ints: combining its enum flags costs microseconds,
-# and every message is sent and received in several parts.
+# Bodies at least this big are handed to ZeroMQ without a copy (it keeps
+# them alive until sent); smaller ones cost less to copy.
+_ZERO_COPY_BYTES = 65536
+
+# pyzmq's flags as plain ints: combining its enum flags costs microseconds.
 _NOBLOCK = int(zmq.NOBLOCK)
 _MORE = _NOBLOCK | int(zmq.SNDMORE)
 _POLLIN = int(zmq.POLLIN)
 _RCVTIMEO = int(zmq.RCVTIMEO)
+# pyzmq's own send and receive, without its Python wrapper (which handles
+# options pgnet never uses, and costs as much again as the call itself).
+_send = zmq.backend.Socket.send
+_recv = zmq.backend.Socket.recv
 
 class _NoLock:
     """A lock that is always free: for endpoints only one thread uses."""
@@ -85,16 +92,19 @@ def open_socket(kind):
 
 
 def send_frames(sock, frames):
-    """``sock.send_multipart(frames, zmq.NOBLOCK)``, in a third of the time;
-    raises ``zmq.Again`` if the socket cannot take them now.
+    """``sock.send_multipart(frames, zmq.NOBLOCK)``, in a fraction of the
+    time; raises ``zmq.Again`` if the socket cannot take them now. A large
+    last frame is not copied.
 
     Example:
 
         send_frames(sender.socket, [number, b"", MESSAGE, body])
     """
-    for frame in frames[:-1]:
-        sock.send(frame, _MORE)
-    sock.send(frames[-1], _NOBLOCK)
+    last = frames[-1]
+    if len(frames) > 1:
+        for frame in frames[:-1]:
+            _send(sock, frame, _MORE)
+    _send(sock, last, _NOBLOCK, len(last) < _ZERO_COPY_BYTES)
 
 
 def _receive_within(endpoint, timeout_ms):
@@ -105,21 +115,33 @@ def _receive_within(endpoint, timeout_ms):
         sock.setsockopt(_RCVTIMEO, timeout_ms)
         endpoint.timeout_ms = timeout_ms
     try:
-        first = sock.recv(copy=False)
+        return _message(sock, 0, endpoint.routed)
     except zmq.Again:
         return None
-    return _frames(sock, first)
+
+
+def _message(sock, flags, routed):
+    """The frames (bytes) of the next message on ``sock``, received with
+    ``flags``: zmq.Again if there is none. ``routed``: a ROUTER socket,
+    whose messages are the sender's routing id and at least one frame more.
+
+    Received as zmq.Frame objects, which say themselves whether more parts
+    follow: quicker than asking the socket after each part. (The routing id
+    is known to be followed by more, and bytes cost less than a Frame.)"""
+    if routed:
+        identity = _recv(sock, flags)
+        first = _recv(sock, _NOBLOCK, False)
+        return [identity, first.bytes] if not first.more else [identity] + _frames(sock, first)
+    first = _recv(sock, flags, False)
+    return _frames(sock, first) if first.more else [first.bytes]
 
 
 def _frames(sock, first):
-    """The frames (bytes) of the message whose first frame is ``first``.
-
-    Received as zmq.Frame objects, which say themselves whether more parts
-    follow: quicker than asking the socket after each part."""
+    """The frames (bytes) of the message whose first frame is ``first``."""
     frames = [first.bytes]
     while first.more:
         try:
-            first = sock.recv(_NOBLOCK, copy=False)
+            first = _recv(sock, _NOBLOCK, False)
         except zmq.Again:
             # A peer's odd multipart upstream message on an XPUB socket: it
             # keeps only the parts it understands, so the rest never comes.
@@ -161,7 +183,7 @@ class Endpoint:
     """One ZeroMQ socket of this program, and the inbox of what it received.
 
     The base of ``Listener``, ``Sender``, ``Publisher`` and ``Subscriber``;
-    each says in ``accept(frames)`` what to make of a message that came in.
+    each says in ``arrive(frames)`` what to make of a message that came in.
 
     Example:
 
@@ -188,6 +210,9 @@ class Endpoint:
 
     #: The largest frame this endpoint accepts (None: the message limit).
     max_frame = None
+    #: True for a ROUTER socket: each message it receives starts with the
+    #: sender's routing id.
+    routed = False
 
     def __init__(self, kind, address, what):
         self.address = address
@@ -204,12 +229,29 @@ class Endpoint:
         Example: ``endpoint.close(0)``   # drop what is queued"""
         self.socket.close(linger_ms)
 
+    def arrive(self, frames):
+        """What the message ``frames`` (bytes) that came in is:
+        ``(arrival, size)``, ``size`` its bytes on the wire; or None if it
+        was dropped (warned) or needs no collecting. Each kind of endpoint
+        says.
+
+        Example: ``arrival, size = listener.arrive([identity, b"", COMMAND, body])``"""
+        raise NotImplementedError
+
+    def accept(self, frames):
+        """Put what the message ``frames`` is (see ``arrive``) in the inbox.
+
+        Example (``receive_all`` does this): ``listener.accept([identity, b"", COMMAND, body])``"""
+        got = self.arrive(frames)
+        if got is not None:
+            self.inbox.add(*got)
+
     def receive_all(self, limit=None):
         """Move what has arrived into the inbox, without waiting; return
         how many messages came: at most ``limit``, or
         ``settings.events_per_frame`` (so that no call takes long, however
         much is arriving; the rest waits for the next call). Each goes
-        through ``accept(frames)``, which each kind of endpoint defines.
+        through ``accept(frames)``.
 
         Example: ``endpoint.receive_all(100)``"""
         sock = self.socket
@@ -220,33 +262,62 @@ class Endpoint:
         # nothing raises, and most calls find nothing; but once something has
         # come, receiving until that exception beats asking before each one.
         if zmq.zmq_poll([(sock, _POLLIN)], 0):  # (quicker than getsockopt(EVENTS))
+            routed = self.routed
             while count < limit:
                 try:
-                    first = sock.recv(_NOBLOCK, copy=False)
+                    frames = _message(sock, _NOBLOCK, routed)
                 except zmq.Again:
                     break
                 count += 1
-                self.accept(_frames(sock, first))
+                self.accept(frames)
         return count
+
+    def straight(self):
+        """True if a wait may read straight off this socket: no publisher
+        of this program needs keeping working meanwhile (see ``poll``).
+
+        Example: ``if endpoint.straight(): ...``"""
+        publishers = self.publishers
+        return not publishers or (len(publishers) == 1 and publishers[0] is self)
 
     def wait(self, wait_for_s, kind=None, matches=None):
         """The first inbox item (of ``kind``, that ``matches``), waiting up
         to the limit; or None.
 
+        What it waits for comes straight off the socket when it can (see
+        ``straight``): what it does not want goes to the inbox, in order.
+
         Example: ``listener.wait(5.0, "command")``"""
-        deadline = time.monotonic() + wait_for_s
         # The inbox first: what is in it is older than anything on the socket.
-        take = self.inbox.take
-        item = take(kind, matches)
-        while item is None:
+        inbox = self.inbox
+        take = inbox.take
+        item = take(kind, matches) if inbox.count else None
+        if item is None and wait_for_s <= 0:  # just a look
             self.receive_all()
             item = take(kind, matches)
+        deadline = time.monotonic() + wait_for_s
+        while item is None:
             remaining = deadline - time.monotonic()
-            if item is not None or remaining <= 0:
+            if remaining <= 0:
                 break
-            # Slices keep Ctrl-C prompt: KeyboardInterrupt lands between polls.
-            poll(self, int(min(remaining, 0.2) * 1000) + 1)
-            item = take(kind, matches)  # what the poll brought, if anything
+            # Slices keep Ctrl-C prompt: KeyboardInterrupt lands between them.
+            timeout_ms = 201 if remaining >= 0.2 else int(remaining * 1000) + 1
+            if not self.straight():
+                poll(self, timeout_ms)
+                self.receive_all()
+                item = take(kind, matches)
+                continue
+            frames = _receive_within(self, timeout_ms)
+            if frames is None:
+                continue
+            got = self.arrive(frames)
+            if got is not None:
+                arrival = got[0]
+                if (kind is None or arrival.kind == kind) and (matches is None or matches(arrival)):
+                    return arrival
+                self.inbox.add(*got)
+            if inbox.count:  # (what it did not want, or what it released: see Subscriber)
+                item = take(kind, matches)
         return item
 
 
@@ -325,22 +396,23 @@ def wait_any(endpoints, wait_for_s, kind=None, matches=None):
                 publisher.lock.release()
 
 
-def unpack(body, raw, what, source):
+def unpack(body, raw, what, source, *args):
     """``(True, value)`` for a well-formed body; ``(False, None)``, warned,
     for one that is too big or not a pgnet message. ``raw`` keeps the
     bytes as they are; ``what`` and ``source`` say what it was, in the
-    warning (a flood of them gives a few warnings, not one each).
+    warning (a flood of them gives a few warnings, not one each); ``what``
+    is formatted with ``args``, only if there is a warning.
 
     Example:
 
-        ok, message = unpack(body, False, "a message from ada", "quiz")
+        ok, message = unpack(body, False, "a message from %s", "quiz", "ada")
     """
     size = len(body)
     if size > settings.max_message_bytes:
         warn_limited((source, "dropped"), DroppedMessageWarning,
             "Dropped %s of %s on %s: larger than the limit of %s "
             "(pgnet.settings.max_message_bytes).",
-            what, wire.describe_size(size), source,
+            what % args if args else what, wire.describe_size(size), source,
             wire.describe_size(settings.max_message_bytes),
         )
         return False, None
@@ -349,7 +421,8 @@ def unpack(body, raw, what, source):
     try:
         return True, wire.decode(body)
     except MessageError as error:
-        warn_limited((source, "dropped"), DroppedMessageWarning, "Dropped %s on %s: %s", what, source, error)
+        warn_limited((source, "dropped"), DroppedMessageWarning, "Dropped %s on %s: %s",
+                     what % args if args else what, source, error)
         return False, None
 
 

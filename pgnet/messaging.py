@@ -238,12 +238,12 @@ def reply_to_arrival(arrival, reply, by="send_reply"):
         arrival = registry.bound_listener("quiz").wait(5.0)
         reply_to_arrival(arrival, "42")
     """
-    listener, envelope, raw = arrival.extra
+    listener, route, raw = arrival.extra
     with listener.lock:
         try:
-            listener.reply(envelope, raw, reply)
+            listener.reply(route, raw, reply)
         except MessageError as error:
-            listener.reply_error(envelope, raw, "the reply given by %s on %s cannot be sent (%s)"
+            listener.reply_error(route, raw, "the reply given by %s on %s cannot be sent (%s)"
                                  % (by, listener.source, error))
             raise
 
@@ -256,9 +256,9 @@ def reply_error_to_arrival(arrival, text):
 
         reply_error_to_arrival(arrival, "on_network_message raised ValueError: bad")
     """
-    listener, envelope, raw = arrival.extra
+    listener, route, raw = arrival.extra
     with listener.lock:
-        listener.reply_error(envelope, raw, text)
+        listener.reply_error(route, raw, text)
 
 
 # -- commands ------------------------------------------------------------------

@@ -13,11 +13,13 @@ with an inbox for what it received:
 * a ``Subscriber`` (a SUB socket connected to one publisher) receives news.
 
 What arrives becomes an ``Arrival`` in the endpoint's inbox. The frames on
-the wire are described in ``docs/wire-format.md``: a message or command
-travels as ``[kind, body]`` after ZeroMQ's envelope, ``kind`` being
-``MESSAGE`` or ``COMMAND``. This module also offers the names of
-``pgnet.endpoint`` (``Endpoint``, ``poll``, ...) and ``pgnet.inbox``
-(``Arrival``, ``Inbox``), so that other modules need only this one.
+the wire are described in ``docs/wire-format.md``; how a request and its
+reply are framed (the lean envelope, one frame, and the four-frame one of
+older programs) is ``pgnet.envelope``'s job. This module also offers the
+names of ``pgnet.endpoint`` (``Endpoint``, ``poll``, ...), of
+``pgnet.inbox`` (``Arrival``, ``Inbox``) and ``pgnet.envelope``'s kinds
+(``MESSAGE``, ``COMMAND``, ``ERROR``), so that other modules need only
+this one.
 
 Which endpoints this program has is ``pgnet.registry``'s job; this module
 only makes them work. Example:
@@ -36,12 +38,13 @@ import time
 
 import zmq
 
-from . import auth, discovery, replay, wire
+from . import auth, discovery, envelope, replay, wire
 from .endpoint import HWM, Endpoint, bind, end_context, poll, ready, send_frames, unpack, wait_any
 from .errors import (
     DroppedMessageWarning, MessageError, NoReplyWarning, NotSentWarning, RemoteErrorWarning,
     log, warn, warn_limited,
 )
+from .envelope import COMMAND, ERROR, MESSAGE
 from .inbox import Arrival, Inbox
 
 __all__ = [
@@ -62,13 +65,6 @@ DEFAULT_WAIT_S = 5.0
 #: Example: ``pgnet.wait_for_message("robot", wait_for_s=pgnet.FOREVER)``.
 FOREVER = float("inf")
 
-#: The frame kinds: what a message or a command carries before its body.
-#: Example: ``sender.send(COMMAND, commands.encode_command("GO", []))``.
-MESSAGE = b"message"
-COMMAND = b"command"
-#: What a reply carries before its body when the other program could not
-#: answer: the body is a text saying why (see ``Listener.reply_error``).
-ERROR = b"error"
 #: The longest news topic, in bytes (UTF-8): a publisher disconnects a
 #: subscriber that sends a longer subscription.
 MAX_TOPIC_BYTES = 255
@@ -97,6 +93,7 @@ class Listener(Endpoint):
     """
 
     role = "listening for messages"
+    routed = True
 
     def __init__(self, where, source, retry_bind_s=0):
         super().__init__(zmq.ROUTER, where.shown, "messages and commands")
@@ -106,82 +103,86 @@ class Listener(Endpoint):
         bind(self.socket, where, retry_bind_s)
         self.to_answer = None  # the last message wait_for_message handed out
 
-    def accept(self, frames):
-        """Make an Arrival of a message or command (or warn and drop it).
+    def arrive(self, frames):
+        """A message or command as an Arrival, with its size (or None:
+        warned and dropped). The request number (8 bytes, whatever the
+        sender put there) is ``number``.
 
         Example (``receive_all`` does this):
-        ``listener.accept([identity, b"", COMMAND, body])``"""
-        try:
-            delimiter = frames.index(b"", 1)
-        except ValueError:
-            self._drop("Dropped a malformed message on %s (no envelope).", self.source)
-            return
-        envelope, rest = frames[: delimiter + 1], frames[delimiter + 1 :]
-        sender = _sender_name(frames[0])
-        if len(rest) == 1:  # a plain ZeroMQ REQ peer: raw bytes
-            kind, body, raw = MESSAGE, rest[0], True
-        elif len(rest) == 2 and rest[0] in (MESSAGE, COMMAND):
-            (kind, body), raw = rest, False
-        else:
-            self._drop("Dropped a malformed message on %s (%d parts).", self.source, len(rest))
-            return
+        ``arrival, size = listener.arrive([identity, b"\\x02C" + number + body])``"""
+        request = envelope.read_request(frames)
+        if type(request) is str:
+            self._drop("Dropped a malformed message on %s (%s).", self.source, request)
+            return None
+        kind, raw, number, body, route = request
         body = auth.unseal(b"raw" if raw else kind, body, self.source)
         if body is None:
-            return
-        what = "a %s from %s" % (kind.decode(), sender)
-        ok, data = unpack(body, raw, what, self.source)
+            return None
+        sender = _sender_name(frames[0])
+        ok, data = unpack(body, raw, _WHAT[kind], self.source, sender)
         if not ok:
             if kind == MESSAGE:
-                self.reply_error(envelope, raw, "%s could not read the message (too big, or not a "
+                self.reply_error(route, raw, "%s could not read the message (too big, or not a "
                                  "pgnet message: it warned why)." % self.source)
-            return
+            return None
         if kind == MESSAGE:
-            self.inbox.add(Arrival("message", self.source, sender, data, (self, envelope, raw)), len(body))
-            return
+            return Arrival("message", self.source, sender, data, (self, route, raw)), len(body)
         command = _as_command(data)
         if command is None:
             self._drop("Dropped a malformed command from %s on %s.", sender, self.source)
-            return
-        self.inbox.add(Arrival("command", self.source, sender, command, None), len(body))
+            return None
+        return Arrival("command", self.source, sender, command, None), len(body)
 
     def _drop(self, text, *args):
         warn_limited((self, "malformed"), DroppedMessageWarning, text, *args)
 
-    def reply(self, envelope, raw, reply):
-        """Send ``reply`` to the asker whose envelope this is (warn if it
-        has gone); raise ``MessageError`` if ``reply`` cannot be sent.
+    def reply(self, route, raw, reply):
+        """Send ``reply`` to the asker this ``route`` leads back to (see
+        ``pgnet.envelope.read_request``; warn if it has gone); raise
+        ``MessageError`` if ``reply`` cannot be sent.
 
-        Example: ``listener.reply(envelope, False, "yes")``"""
+        Example: ``listener.reply(route, False, "yes")``"""
         if raw and isinstance(reply, (bytes, str)):
             body = reply.encode("utf-8") if isinstance(reply, str) else reply
         else:
             body = wire.encode(reply)
-        self._send_reply(envelope + [body])
+        self._send_reply(route, body, False)
 
-    def reply_error(self, envelope, raw, text):
-        """Tell the asker whose envelope this is that its message gets no
-        answer, and why (``text``): it warns with that text at once instead
-        of waiting for its time limit. (A plain ZeroMQ asker, ``raw``, is
-        told nothing: it would take the text for the answer.)
+    def reply_error(self, route, raw, text):
+        """Tell the asker this ``route`` leads back to that its message gets
+        no answer, and why (``text``): it warns with that text at once
+        instead of waiting for its time limit. (A plain ZeroMQ asker of raw
+        bytes is told nothing: it would take the text for the answer.)
 
-        Example: ``listener.reply_error(envelope, False, "quiz's hook raised ValueError")``"""
-        if not raw:
-            self._send_reply(envelope + [ERROR, wire.encode(text[:2000])])
+        Example: ``listener.reply_error(route, False, "quiz's hook raised ValueError")``"""
+        if not raw or envelope.is_lean(route):
+            self._send_reply(route, wire.encode(text[:2000]), True)
 
-    def _send_reply(self, frames):
+    def _send_reply(self, route, body, error):
+        frames = envelope.reply_frames(route, auth.seal(self, b"reply", body), error)
         try:
-            send_frames(self.socket, frames[:-1] + [auth.seal(self, b"reply", frames[-1])])
+            send_frames(self.socket, frames)
         except zmq.ZMQError:
             warn_limited((self, "gone"), NotSentWarning,
                          "Could not send the reply on %s: the asker has gone.", self.source)
 
 
+_WHAT = {MESSAGE: "a message from %s", COMMAND: "a command from %s"}
+_names = {}  # routing id -> who it is, for the senders heard lately
+
+
 def _sender_name(identity):
-    label = identity.split(b"\x00", 1)[0]
-    try:
-        return label.decode("utf-8") or "a non-pgnet program"
-    except UnicodeDecodeError:
-        return "a non-pgnet program"
+    name = _names.get(identity)
+    if name is None:
+        label = identity.split(b"\x00", 1)[0]
+        try:
+            name = label.decode("utf-8") or "a non-pgnet program"
+        except UnicodeDecodeError:
+            name = "a non-pgnet program"
+        if len(_names) >= 1000:
+            _names.clear()
+        _names[identity] = name
+    return name
 
 
 def _as_command(data):
@@ -215,6 +216,9 @@ class Sender(Endpoint):
         self.socket.setsockopt(zmq.ROUTING_ID, label + b"\x00" + os.urandom(8))
         self.socket.connect("tcp://" + address)
         self.waiting = {}  # request number -> (deadline, raw)
+        #: True once the listener has answered in the lean envelope: then
+        #: requests go in it too (see ``pgnet.envelope``).
+        self.lean = False
 
     def send(self, kind, body, raw=False, wait_for_s=None):
         """Send; return the request's number, or None (warned) if it can't.
@@ -223,11 +227,10 @@ class Sender(Endpoint):
         ``expire``).
 
         Example: ``number = sender.send(MESSAGE, wire.encode("hi"), wait_for_s=5)``"""
-        number = struct.pack("!Q", next(self._numbers))
+        number = _pack_number(next(self._numbers))
         body = auth.seal(self, b"raw" if raw else kind, body)
-        frames = [number, b"", body] if raw else [number, b"", kind, body]
         try:
-            send_frames(self.socket, frames)
+            send_frames(self.socket, envelope.request(kind, number, body, raw, self.lean))
         except zmq.Again:
             warn_limited((self, "not sent"), NotSentWarning,
                 "%s is not taking any more messages (%d are queued). Is it "
@@ -238,36 +241,38 @@ class Sender(Endpoint):
             self.waiting[number] = (time.monotonic() + wait_for_s, raw)
         return number
 
-    def accept(self, frames):
-        """Make an Arrival of a reply to one of our requests (an
+    def arrive(self, frames):
+        """A reply to one of our requests as an Arrival, with its size (an
         ``"error"`` Arrival, its data a text, if the other program could
-        not answer or its reply cannot be read).
+        not answer or its reply cannot be read); None for anything else.
 
-        Example (``receive_all`` does this): ``sender.accept([number, b"", body])``"""
-        if not (len(frames) == 3 or (len(frames) == 4 and frames[2] == ERROR)) or frames[1] != b"":
+        Example (``receive_all`` does this):
+        ``arrival, size = sender.arrive([b"\\x02R" + number + body])``"""
+        reply = envelope.read_reply(frames)
+        if reply is None:
             warn_limited((self, "malformed"), DroppedMessageWarning,
                          "Dropped a malformed reply from %s.", self.target)
-            return
-        number, body = frames[0], frames[-1]
+            return None
+        number, body, error, lean = reply
         body = auth.unseal(b"reply", body, self.target)
         if body is None:
-            return  # (still waiting: a genuine reply may follow)
+            return None  # (still waiting: a genuine reply may follow)
         request = self.waiting.pop(number, None)
         if request is None:
             log.debug("Dropped a late reply from %s.", self.target)
-            return
-        if len(frames) == 4:
-            ok, text = unpack(body, False, "an error reply from %s" % self.target, self.target)
+            return None
+        if lean:
+            self.lean = True
+        if error:
+            ok, text = unpack(body, False, "an error reply from %s", self.target, self.target)
             reason = text if ok and isinstance(text, str) else "it could not answer"
-            self.inbox.add(Arrival("error", self.target, self.target, reason, number), len(body))
-            return
+            return Arrival("error", self.target, self.target, reason, number), len(body)
         try:
             data = decode_reply(body, request[1])
         except MessageError as error:
-            self.inbox.add(Arrival("error", self.target, self.target,
-                                   "its reply could not be read: %s" % error, number), len(body))
-            return
-        self.inbox.add(Arrival("reply", self.target, self.target, data, number), len(body))
+            return Arrival("error", self.target, self.target,
+                           "its reply could not be read: %s" % error, number), len(body)
+        return Arrival("reply", self.target, self.target, data, number), len(body)
 
     def expire(self, now):
         """Warn about each request whose reply is overdue at ``now``, and
@@ -276,6 +281,9 @@ class Sender(Endpoint):
             if now > deadline:
                 del self.waiting[number]
                 warn(NoReplyWarning, "No reply from %s in time.", self.target)
+
+
+_pack_number = struct.Struct("!Q").pack
 
 
 def decode_reply(body, raw):
@@ -334,14 +342,15 @@ class Publisher(Endpoint):
             self.early = None
         return count
 
-    def accept(self, frames):
+    def arrive(self, frames):
         """Answer a subscription to a confirmation topic, or a replay
-        request (ZeroMQ has already acted on every subscription).
+        request (ZeroMQ has already acted on every subscription); None:
+        nothing to collect.
 
-        Example (``receive_all`` does this): ``publisher.accept([b"\\x01" + topic])``"""
+        Example (``receive_all`` does this): ``publisher.arrive([b"\\x01" + topic])``"""
         message = frames[0]
         if len(frames) != 1 or message[:1] != b"\x01":
-            return
+            return None
         topic = message[1:]
         if replay.answer_prefix(topic) is not None:
             answer = replay.answer(self.early, topic)
@@ -349,12 +358,13 @@ class Publisher(Endpoint):
             # Tells the subscriber that its topics before it are registered.
             answer = [topic]
         else:
-            return
+            return None
         try:
             for frame in answer:
                 send_frames(self.socket, [frame])
         except zmq.Again:
             log.debug("could not answer a subscriber on %s: too much is queued", self.source)
+        return None
 
     def publish(self, topic, body):
         """Send ``body`` (bytes) under ``topic`` (bytes) to the subscribers.
@@ -433,24 +443,32 @@ class Subscriber(Endpoint):
             self._give_out(self.catch_up.release())
         return count
 
-    def accept(self, frames):
-        """Make an Arrival of a news item (or note a welcome, an answer or a
-        confirmation).
+    def arrive(self, frames):
+        """A news item as an Arrival, with its size; None if there is
+        nothing to collect (yet): a welcome, an answer or a confirmation
+        noted, news held until the replay's answer, something dropped.
 
-        Example (``receive_all`` does this): ``subscriber.accept([b"score", body])``"""
+        Example (``receive_all`` does this): ``arrival, size = subscriber.arrive([b"score", body])``"""
         if len(frames) == 1:
             self._control(frames[0])
-            return
+            return None
         if len(frames) != 2:
             warn_limited((self, "malformed"), DroppedMessageWarning, "Dropped malformed news from %s.", self.source)
-            return
+            return None
         arrival = self._read(*frames)
         if arrival is None:
-            return
+            return None
         if self.catch_up.holding:
             self.catch_up.hold(arrival)
-        else:
-            self.inbox.add(arrival, len(frames[1]))
+            return None
+        return arrival, len(frames[1])
+
+    def straight(self):
+        """True if a wait may read straight off the socket: not while news
+        is held for the replay's answer (see ``Endpoint.straight``).
+
+        Example: ``if subscriber.straight(): ...``"""
+        return not self.catch_up.holding and super().straight()
 
     def _control(self, frame):
         catch_up = self.catch_up
