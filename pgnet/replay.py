@@ -105,8 +105,9 @@ ANSWER_BUDGET_BYTES = 16 * 1024 * 1024
 class EarlyNews:
     """A publisher's first news, kept for subscribers that were waiting.
 
-    The publisher calls ``look(now)`` each time it reads its subscriptions,
-    ``keep(topic, body)`` for each item while it has an ``EarlyNews``, and
+    The publisher calls ``look(now)`` each time it reads its subscriptions
+    and before each item it publishes, ``keep(topic, body)`` for each item
+    while it has an ``EarlyNews``, and
     lets go of it once ``keep`` returns False or ``expired()`` is True.
 
     Example:
@@ -130,7 +131,8 @@ class EarlyNews:
         self.answer_budget = ANSWER_BUDGET_BYTES
 
     def look(self, now):
-        """Note that the subscriptions are being read at ``now``.
+        """Note that the subscriptions are being read, or an item is being
+        published, at ``now``.
 
         Example: ``early.look(time.monotonic())``"""
         self.latest = now

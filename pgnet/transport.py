@@ -303,6 +303,11 @@ def warn_remote_error(target, reason):
     warn_limited(("remote error", target), RemoteErrorWarning, "No reply from %s: %s", target, reason)
 
 
+#: How often a publisher that publishes without pause reads its
+#: subscriptions, at most (in seconds).
+_LOOK_EVERY_S = 0.001
+
+
 class Publisher(Endpoint):
     """A bound XPUB socket that publishes news and greets each subscriber.
 
@@ -327,6 +332,7 @@ class Publisher(Endpoint):
         #: The first news, kept for subscribers already waiting; None once
         #: the window has passed (or there was too much to keep).
         self.early = replay.EarlyNews()
+        self.next_look = 0.0  # when publish() next reads the subscriptions
 
     def receive_all(self, limit=None):
         """Read the subscriptions that came (answering those that ask for
@@ -370,11 +376,20 @@ class Publisher(Endpoint):
         """Send ``body`` (bytes) under ``topic`` (bytes) to the subscribers.
 
         Example: ``publisher.publish(b"score", wire.encode(3))``"""
-        self.receive_all()
+        # ZeroMQ registers subscriptions by itself; pgnet reads them only to
+        # answer confirmations and replay requests, which can wait a
+        # millisecond: a look at each publish would cost as much as the publish.
+        now = time.monotonic()
+        if now >= self.next_look:
+            self.next_look = now + _LOOK_EVERY_S
+            self.receive_all()
         # Sealed once: a replay of it (see pgnet.replay) is the same item.
         body = auth.seal(self, b"news " + topic, body)
-        if self.early is not None and not self.early.keep(topic, body):
-            self.early = None
+        early = self.early
+        if early is not None:
+            early.look(now)
+            if not early.keep(topic, body):
+                self.early = None
         try:
             send_frames(self.socket, [topic, body])
         except zmq.Again:
