@@ -32,7 +32,7 @@ Example:
 """
 
 __all__ = [
-    "MESSAGE", "COMMAND", "ERROR", "LEAN", "LEAN_OFFER",
+    "VERSION", "MESSAGE", "COMMAND", "ERROR", "LEAN", "LEAN_OFFER",
     "request", "read_request", "is_lean", "reply_frames", "read_reply",
 ]
 
@@ -45,8 +45,13 @@ COMMAND = b"command"
 #: Example: ``[number, b"", ERROR, wire.encode("its hook raised ValueError")]``.
 ERROR = b"error"
 
+#: The newest envelope this pgnet's listeners understand: 2, the lean one
+#: (1 is the four-frame one). Adverts carry it (``"w"``), so that a program
+#: in another language may send the lean envelope from its first request.
+#: Example: ``if advert.get("w", 1) >= VERSION: ...``.
+VERSION = 2
 #: The lean envelope's first byte: its version. Example: ``LEAN + b"M" + number + body``.
-LEAN = b"\x02"
+LEAN = bytes([VERSION])
 #: The frame a sender puts after the number of a four-frame request to say
 #: it understands the lean envelope.
 #: Example: ``[number, LEAN_OFFER, b"", MESSAGE, body]``.

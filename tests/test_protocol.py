@@ -99,7 +99,7 @@ def test_the_bytes_are_the_documented_ones():
     packet = protocol.advert("hello", 40123, None, 1795317356.75, INSTANCE, "classroom-pc-7", 2.5)
     assert protocol.encode_packet(packet) == b"PGNET1" + msgpack.packb(
         {"t": "advert", "n": "hello", "p": 40123, "h": None, "s": 1795317356.75,
-         "i": INSTANCE, "m": "classroom-pc-7", "ttl": 2.5, "v": 2, "r": ""}, use_bin_type=True)
+         "i": INSTANCE, "m": "classroom-pc-7", "ttl": 2.5, "v": 2, "r": "", "w": 2}, use_bin_type=True)
     assert protocol.encode_packet(protocol.query(None, INSTANCE)) == b"PGNET1" + msgpack.packb(
         {"t": "query", "n": None, "i": INSTANCE, "v": 2, "r": ""})
 

@@ -32,7 +32,7 @@ Example:
 import hmac
 import socket
 
-from .. import addresses, auth, wire
+from .. import addresses, auth, envelope, wire
 from ..errors import ServiceNameError
 from ..settings import settings
 
@@ -166,6 +166,7 @@ def advert(name, port, host, since, instance, machine, ttl):
     return {
         "t": "advert", "n": name, "p": port, "h": host, "s": since,
         "i": instance, "m": machine, "ttl": ttl, "v": VERSION, "r": settings.room,
+        "w": envelope.VERSION,  # the newest request envelope our listeners understand
     }
 
 
