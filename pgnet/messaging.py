@@ -440,7 +440,9 @@ def next_news(sources, topics, wait_s, raw=False):
     if not subscribers:
         return None
     prefixes = tuple(topics)
-    return transport.wait_any(subscribers, wait_s, "news", lambda a: a.extra.startswith(prefixes))
+    # (Every topic starts with "": then there is nothing to check.)
+    matches = None if "" in prefixes else lambda a: a.extra.startswith(prefixes)
+    return transport.wait_any(subscribers, wait_s, "news", matches)
 
 
 # -- closing -------------------------------------------------------------------
