@@ -15,7 +15,7 @@ There are two envelopes, and a listener understands both:
   sends ``["", body]`` (raw bytes) and gets ``[body]``.
 
 A sender starts with the four-frame envelope and adds the frame
-``LEAN_OFFER`` after the number. A listener that understands the lean
+``LEAN_OFFER`` after the number of each message. A listener that understands the lean
 envelope answers in it, and from then on the sender uses it too; an older
 listener sends the offer back with the rest of the envelope, unread, so
 the sender keeps to the four frames.
@@ -69,13 +69,15 @@ def request(kind, number, body, raw, lean):
     """The frames of a request of ``kind`` (``MESSAGE`` or ``COMMAND``),
     ``number`` (8 bytes) and ``body``: ``raw`` for a message of raw bytes;
     ``lean`` once the listener has answered in the lean envelope (before
-    that, the four frames with the offer).
+    that, the four frames, with the offer in a message).
 
     Example: ``request(COMMAND, number, body, False, True)   # one frame``"""
     if lean:
         return [(_RAW if raw else _HEADS[kind]) + number + body]
     if raw:
         return [number, LEAN_OFFER, b"", body]
+    if kind == COMMAND:  # (no answer comes: an offer would only cost a frame)
+        return [number, b"", kind, body]
     return [number, LEAN_OFFER, b"", kind, body]
 
 

@@ -20,9 +20,10 @@ NUMBER = (7).to_bytes(8, "big")
 
 # -- the frames ------------------------------------------------------------------------
 
-def test_a_request_starts_with_the_offer_then_goes_in_one_frame():
+def test_a_message_starts_with_the_offer_then_requests_go_in_one_frame():
     assert envelope.request(MESSAGE, NUMBER, b"body", False, False) == [NUMBER, LEAN_OFFER, b"", MESSAGE, b"body"]
     assert envelope.request(MESSAGE, NUMBER, b"raw", True, False) == [NUMBER, LEAN_OFFER, b"", b"raw"]
+    assert envelope.request(COMMAND, NUMBER, b"body", False, False) == [NUMBER, b"", COMMAND, b"body"]
     assert envelope.request(MESSAGE, NUMBER, b"body", False, True) == [b"\x02M" + NUMBER + b"body"]
     assert envelope.request(COMMAND, NUMBER, b"body", False, True) == [b"\x02C" + NUMBER + b"body"]
     assert envelope.request(MESSAGE, NUMBER, b"raw", True, True) == [b"\x02B" + NUMBER + b"raw"]
@@ -159,6 +160,7 @@ def test_a_new_sender_keeps_to_four_frames_with_an_older_listener():
         assert time.monotonic() - started < 2.5  # told at once, not at the time limit
         assert "old could not answer" in warning_text(warned)
         pgnet.send_command(address, "GO", 3)
+        listener.expect(r"^FRAMES 5 command$")  # no offer: a command gets no answer to take it
         listener.expect(r"^COMMAND \['GO', \[3\]\]$")
 
 
