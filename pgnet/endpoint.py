@@ -133,7 +133,15 @@ def _message(sock, flags, routed):
         first = _recv(sock, _NOBLOCK, False)
         return [identity, first.bytes] if not first.more else [identity] + _frames(sock, first)
     first = _recv(sock, flags, False)
-    return _frames(sock, first) if first.more else [first.bytes]
+    if not first.more:
+        return [first.bytes]
+    try:
+        second = _recv(sock, _NOBLOCK, False)  # (a topic is followed by its news)
+    except zmq.Again:
+        return [first.bytes]  # (see _frames)
+    if not second.more:
+        return [first.bytes, second.bytes]
+    return [first.bytes] + _frames(sock, second)
 
 
 def _frames(sock, first):
