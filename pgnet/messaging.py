@@ -56,7 +56,7 @@ import time
 
 import zmq
 
-from . import registry, scheduler, transport, wire
+from . import discovery, registry, scheduler, transport, wire
 from .commands import encode_command, split_command  # (split_command: a public call here too)
 from .errors import MessageError, NoReplyWarning, PgnetError, stops_at_public_call, warn
 from .transport import COMMAND, CONFIRM, DEFAULT_WAIT_S, FOREVER, MESSAGE  # noqa: F401
@@ -478,6 +478,16 @@ def _after_fork_in_child():
     scheduler.cancel_postponed()
 
 
-atexit.register(finish)
+def _at_exit():
+    # The byes first, so that others stop sending here before the sockets
+    # close: the beacon's own exit handler would come after this one when
+    # the program advertised a name before it first used this module.
+    beacon = discovery.current_beacon()
+    if beacon is not None:
+        beacon.close()
+    finish()
+
+
+atexit.register(_at_exit)
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
