@@ -40,6 +40,7 @@ from . import auth, discovery, replay, wire
 from .endpoint import (
     HWM, Arrival, Endpoint, Inbox, bind, end_context, poll, ready, send_frames, unpack, wait_any,
 )
+from .retry import DEFAULT_WAIT_S  # (kept there: the pgnet command needs it without ZeroMQ)
 from .errors import (
     DroppedMessageWarning, MessageError, NoReplyWarning, NotSentWarning, RemoteErrorWarning,
     log, warn, warn_limited,
@@ -52,10 +53,6 @@ __all__ = [
     # from pgnet.endpoint:
     "Arrival", "Endpoint", "Inbox", "bind", "end_context", "poll", "ready", "wait_any",
 ]
-
-#: How long pgnet waits when not told, in seconds: for a reply, for a name
-#: to be found. Example: ``Sender.send(MESSAGE, body, wait_for_s=DEFAULT_WAIT_S)``.
-DEFAULT_WAIT_S = 5.0
 
 #: Wait with no time limit: give it wherever pgnet asks how long to wait.
 #: (It is infinity, ``float("inf")``, so ``math.inf`` works too.)
