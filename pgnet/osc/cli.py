@@ -19,7 +19,6 @@ import warnings
 from .. import addresses
 from ..commands import parse_param
 from ..errors import AddressError, MessageError, PgnetError, PgnetWarning, ServiceNameError
-from . import hub as osc_hub
 from . import packets
 
 #: Exit statuses, as the rest of the pgnet command: it worked, it failed, a
@@ -116,11 +115,14 @@ def run(args):
 
         status = run(parser.parse_args(["osc", "listen", "9000"]))
     """
+    from .hub import default as hub  # (here: the pgnet command builds its parser from this module)
+
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", PgnetWarning)
             try:
-                return _listen(args, caught) if args.osc_command == "listen" else _send(args, caught)
+                act = _listen if args.osc_command == "listen" else _send
+                return act(hub, args, caught)
             finally:
                 _show_warnings(caught)
     except KeyboardInterrupt:
@@ -136,7 +138,7 @@ def run(args):
         _note("pgnet osc %s: %s" % (args.osc_command, error))
         return FAILED
     finally:
-        osc_hub.default.close()
+        hub.close()
 
 
 def _note(text):
@@ -149,8 +151,7 @@ def _show_warnings(caught):
     del caught[:]
 
 
-def _listen(args, caught):
-    hub = osc_hub.default
+def _listen(hub, args, caught):
     receiver = hub.listen(args.listen_on, args.name, args.announce)
     print("Listening for OSC at %s%s (press Ctrl-C to stop)." % (
         receiver.address, " as %r" % args.name if args.name else ""), flush=True)
@@ -169,12 +170,12 @@ def _show(values):
     return " ".join(repr(value) for value in values)
 
 
-def _send(args, caught):
+def _send(hub, args, caught):
     values = list(args.values) if args.text else [parse_param(text) for text in args.values]
     data = packets.encode_message(args.address, values)
     if addresses.is_address(args.target):
         addresses.for_connecting(args.target)  # a bad address is a usage mistake
-    if not osc_hub.default.send(args.target, data, args.wait):
+    if not hub.send(args.target, data, args.wait):
         reasons = "; ".join(str(w.message) for w in caught) or "it could not be sent"
         del caught[:]
         raise _Failure(reasons)

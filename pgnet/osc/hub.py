@@ -33,6 +33,7 @@ from ..errors import DroppedMessageWarning, NotSentWarning, PgnetError, warn
 from ..pgzero_hooks import call_hook
 from . import packets
 from .announce import Announcement
+from .names import service_name
 from .patterns import Pattern
 from .receiver import Receiver
 
@@ -51,28 +52,12 @@ INBOX_MESSAGES = 1000
 HOOK = "on_osc_message"
 PARAMS = ("address", "args", "sender")
 
-#: What pgnet's OSC service names end with: ``listen(9000, name="drums")``
-#: advertises ``"drums/osc"``, so a program's OSC port and its pgnet
-#: messages can share one name.
-NAME_SUFFIX = "/osc"
-
 _WARNINGS = {
     "malformed": "Dropped a packet from %s that is not OSC (%s).",
     "too big": "Dropped an OSC packet from %s: %s.",
     "flood": "OSC is arriving from %s faster than this program takes it in: %s.",
     "too many waiting": "Dropped a time-tagged OSC bundle from %s: %s.",
 }
-
-
-def service_name(name):
-    """The pgnet service name under which ``name``'s OSC port is
-    advertised: ``name`` + ``NAME_SUFFIX`` (unless it ends with it already).
-
-    Example: ``service_name("drums")`` is ``"drums/osc"``."""
-    discovery.check_name(name)
-    full = name if name.endswith(NAME_SUFFIX) else name + NAME_SUFFIX
-    discovery.check_name(full)
-    return full
 
 
 class Hub:
