@@ -29,7 +29,6 @@ Example:
     parse_packet(data)   # {'t': 'query', 'n': 'pong', 'i': '928b0e4e1d82428a', 'v': 2, 'r': ''}
 """
 
-import hmac
 import socket
 
 from .. import addresses, auth, wire
@@ -228,9 +227,7 @@ def _check_seal(data, need_seal):
         if sealed and need_seal is None:
             raise Rejected("no key")
         return
-    if not sealed or not hmac.compare_digest(
-        data[-32:], auth.tag(auth.room_key(), b"discovery", data[:-32])
-    ):
+    if not sealed or not auth.has_tag(data[-32:], auth.room_key(), b"discovery", data[:-32]):
         raise Rejected("no key")
     sender, counter, sent_at = auth.SEAL_HEAD.unpack(data[-auth.SEAL_LENGTH:-32])
     if not auth.guard.fresh(sender, counter, sent_at):
