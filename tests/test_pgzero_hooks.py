@@ -323,18 +323,20 @@ def test_tutorial_star_board_and_sender(tmp_path):
 AUTOLOAD = """
 import sys
 import pgnet
-print("BEFORE", "pgzero.game" in sys.modules, "pygame" in sys.modules)
+print("BEFORE", "pgzero.game" in sys.modules, "pygame" in sys.modules, "zmq" in sys.modules)
 import pgzero.game
-print("AFTER", getattr(pgzero.game.PGZeroGame.load_handlers, "pgnet_wrapped", False))
+print("AFTER", getattr(pgzero.game.PGZeroGame.load_handlers, "pgnet_wrapped", False),
+      "zmq" in sys.modules)
 import pkgutil
 print("ICON", pkgutil.get_data("pgzero", "data/icon.png") is not None)
 """
 
 
 def test_import_pgnet_before_pgzero_installs_the_hooks_when_pgzero_loads():
+    """...and loads the networking then, so that no frame has to."""
     with Program(AUTOLOAD) as program:
-        program.expect(r"^BEFORE False False$")
-        program.expect(r"^AFTER True$")
+        program.expect(r"^BEFORE False False False$")
+        program.expect(r"^AFTER True True$")
         program.expect(r"^ICON True$")  # pgzero's own files still load
         assert program.wait() == 0, program.stderr_text()
 
