@@ -52,6 +52,7 @@ worker thread that asks a server and waits for the answer, is safe.
 
 import atexit
 import os
+import threading
 import time
 
 import zmq
@@ -277,11 +278,14 @@ def send_command(address, command, *params):
     """
     body = encode_command(*split_command(command, params))
     if _scheduler.events:
-        scheduler.when_found(registry.connected_sender, address, lambda s: s.send(COMMAND, body))
+        # A frame never waits for a new connection: pump() sends what waits
+        # for one. (It does not pump a worker thread's sockets: those wait.)
+        wait_s = 0 if threading.current_thread() is threading.main_thread() else transport.CONNECT_GRACE_S
+        scheduler.when_found(registry.connected_sender, address, lambda s: s.send_command(body, wait_s))
         return
     sender = registry.connected_sender(address, DEFAULT_WAIT_S)
     if sender is not None:
-        sender.send(COMMAND, body)
+        sender.send_command(body, transport.CONNECT_GRACE_S)
 
 
 @stops_at_public_call

@@ -152,7 +152,7 @@ class Scheduler:
         Example:
 
             scheduler.when_found(registry.connected_sender, "robot",
-                                 lambda sender: sender.send(COMMAND, body))
+                                 lambda sender: sender.send_command(body))
         """
         endpoint = connect(target, 0)
         if endpoint is not None:
@@ -245,8 +245,8 @@ class Scheduler:
         endpoints = self.endpoints.all()
         if tick:
             for endpoint in endpoints:
-                if isinstance(endpoint, Sender) and endpoint.waiting:
-                    endpoint.expire(now)
+                if isinstance(endpoint, Sender) and (endpoint.waiting or endpoint.held):
+                    endpoint.tick(now)
         arrivals = []
         # Start at a different socket each time, so a flood on one socket
         # cannot hold back what arrives on the others.
