@@ -128,7 +128,7 @@ def _parser():
         "pgnet list --watch       # keep watching; Ctrl-C to stop\n"
         "pgnet list --all-rooms   # the teacher: every room's programs",
     )
-    wait_option(sub, "how long to listen for programs before showing them", 1.0)
+    wait_option(sub, "how long to listen for programs before showing them", 0.5)
     sub.add_argument("--watch", action="store_true",
                      help="keep watching, and show programs as they appear and go")
     sub.add_argument("--all-rooms", action="store_true",

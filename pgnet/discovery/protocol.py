@@ -168,14 +168,21 @@ def advert(name, port, host, since, instance, machine, ttl):
     }
 
 
-def query(name, instance):
+def query(name, instance, every=False):
     """A query: "who is ``name``?", or with ``name`` None, "who is there?".
+
+    A copy of a name that the other programs on its computer do not use
+    keeps quiet (so that a newcomer finds the one they use); with ``every``
+    (for ``pgnet list``) it answers too.
 
     Example:
 
         query(None, "928b0e4e1d82428a")   # everyone answers with adverts
     """
-    return {"t": "query", "n": name, "i": instance, "v": VERSION, "r": settings.room}
+    packet = {"t": "query", "n": name, "i": instance, "v": VERSION, "r": settings.room}
+    if every:
+        packet["e"] = True
+    return packet
 
 
 def bye(name, instance):
@@ -308,7 +315,7 @@ def parse_packet(data, verify=True, kinds=PROGRAM_KINDS):
     if kind not in kinds:
         raise ValueError("unknown packet type")
     if kind == "query":
-        if name is not None and not isinstance(name, str):
+        if name is not None and not isinstance(name, str) or packet.get("e", False) not in (True, False):
             raise ValueError("bad query")
     elif kind in ("advert", "bye"):
         check_name(name)
