@@ -36,6 +36,7 @@ from ..osc import cli as osc_cli
 from ..errors import AddressError, PgnetError, ServiceNameError
 from ..retry import DEFAULT_WAIT_S
 from ..settings import settings
+from .arguments import count, seconds
 from .output import FAILED, INTERRUPTED, OK, USAGE, Failure, note, setup_logging
 from .wheelhouse import add_parser as add_wheelhouse_parser
 
@@ -78,18 +79,6 @@ def _parser():
         )
         return sub
 
-    def positive(text):
-        value = float(text)
-        if value < 0:
-            raise argparse.ArgumentTypeError("must be 0 or more, not %s" % text)
-        return value
-
-    def count(text):
-        value = int(text)
-        if value < 1:
-            raise argparse.ArgumentTypeError("must be 1 or more, not %s" % text)
-        return value
-
     def discovery_port(text):
         value = int(text) if text.strip().isdigit() else -1
         if not 1024 <= value <= 65534:
@@ -98,7 +87,7 @@ def _parser():
         return value
 
     def wait_option(sub, what, default=DEFAULT_WAIT_S):
-        sub.add_argument("--wait", "-w", type=positive, default=default, metavar="SECONDS",
+        sub.add_argument("--wait", "-w", type=seconds, default=default, metavar="SECONDS",
                          help="%s (default %g)" % (what, default))
 
     parser = argparse.ArgumentParser(
@@ -204,7 +193,7 @@ def _parser():
     sub.add_argument("target", metavar="NAME|ADDRESS", help="the program to ping")
     sub.add_argument("--count", "-c", type=count, default=5, metavar="N",
                      help="how many messages (default 5)")
-    sub.add_argument("--interval", "-i", type=positive, default=0.2, metavar="SECONDS",
+    sub.add_argument("--interval", "-i", type=seconds, default=0.2, metavar="SECONDS",
                      help="pause between messages (default 0.2)")
     wait_option(sub, "how long to look for NAME, and to wait for each reply", 2.0)
     sub.set_defaults(run=_later("talking", "cmd_ping"), chatty=False)

@@ -17,6 +17,7 @@ import time
 import warnings
 
 from .. import addresses
+from ..cli.arguments import count, seconds
 from ..commands import parse_param
 from ..errors import AddressError, MessageError, PgnetError, PgnetWarning, ServiceNameError
 from . import packets
@@ -65,7 +66,7 @@ def add_parser(subcommands):
     listen.add_argument("--name", help="advertise the port to pgnet programs under this name")
     listen.add_argument("--announce", action="store_true",
                         help="announce the port to phone apps over DNS-SD (needs pgnet[osc])")
-    listen.add_argument("--count", "-c", type=_count, metavar="N",
+    listen.add_argument("--count", "-c", type=count, metavar="N",
                         help="stop after N messages (default: until Ctrl-C)")
 
     send = actions.add_parser(
@@ -82,23 +83,9 @@ def add_parser(subcommands):
     send.add_argument("address", metavar="/ADDRESS", help="the OSC address, such as /pad/1")
     send.add_argument("values", metavar="VALUE", nargs="*", help="the values to send")
     send.add_argument("--text", action="store_true", help="send every VALUE as text")
-    send.add_argument("--wait", "-w", type=_seconds, default=5.0, metavar="SECONDS",
+    send.add_argument("--wait", "-w", type=seconds, default=5.0, metavar="SECONDS",
                       help="how long to look for NAME (default 5)")
     return osc
-
-
-def _count(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more, not %s" % text)
-    return value
-
-
-def _seconds(text):
-    value = float(text)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError("must be 0 or more, not %s" % text)
-    return value
 
 
 class _Failure(Exception):
