@@ -239,20 +239,30 @@ def test_frames_and_hook_latency_while_commands_flow_steadily():
 
 # -- games/hello -------------------------------------------------------------------
 
-def test_hooks_run_while_the_game_waits_for_its_next_frame_at_the_same_frame_rate():
-    """The waking frame: a command reaches its hook during the clock's wait
-    between two frames (not at the next frame), and the frames still come
-    no faster than clock.tick(60) makes them (16 ms)."""
+@pytest.mark.parametrize("sent_as", ["command", "OSC"])
+def test_hooks_run_while_the_game_waits_for_its_next_frame_at_the_same_frame_rate(sent_as):
+    """The waking frame: a command (or an OSC message) reaches its hook
+    during the clock's wait between two frames (not at the next frame),
+    and the frames still come no faster than clock.tick(60) makes them
+    (16 ms)."""
+    import socket
+
     import pgnet
+    from pgnet.osc.packets import encode_message
 
     name = unique("waking")
-    with game("waking.py", {"GAME_NAME": name}) as player:
+    with game("waking.py", {"GAME_NAME": name}) as player, \
+            socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
         player.expect(r"^LISTENING ")
+        host, port = player.expect(r"^OSC ([\d.]+):(\d+)$").groups()
         player.expect(r"^RUNNING$")
         inside = []
         for _ in range(12):
             count = sum(text.startswith("HOOK ") for text in player.lines)
-            pgnet.send_command(name, "T")
+            if sent_as == "command":
+                pgnet.send_command(name, "T")
+            else:
+                udp.sendto(encode_message("/t", []), (host, int(port)))
             wait_until(lambda: sum(text.startswith("HOOK ") for text in player.lines) > count,
                        15, message="the hook")
             hook = [text for text in player.lines if text.startswith("HOOK ")][-1].split()
@@ -261,7 +271,7 @@ def test_hooks_run_while_the_game_waits_for_its_next_frame_at_the_same_frame_rat
         pgnet.send_command(name, "QUIT")
         player.expect(r"^BYE$")
         assert_clean(player)
-    # A frame's own work is a sliver of it: nearly every command lands in the wait.
+    # A frame's own work is a sliver of it: nearly every message lands in the wait.
     assert sum(inside) >= 6, inside
 
 

@@ -87,7 +87,7 @@ class Hub:
         self.counts = Counter()
         self.warned = set()
         self._numbers = itertools.count()
-        self._stop_ticker = None
+        self._stops = []  # what stops the per-frame tick and the frame's wait on our sockets
         self._own_socket = None
 
     # -- listening -----------------------------------------------------------
@@ -107,8 +107,11 @@ class Hub:
         if announce:
             label = name if name is not None else "pgnet %s" % receiver.port
             self.announcements.append(Announcement(label, receiver.port))
-        if self._stop_ticker is None:
-            self._stop_ticker = scheduler.every_frame(self.tick)
+        if not self._stops:
+            # Each frame, and the moment a packet comes while a game waits
+            # for its next frame.
+            self._stops = [scheduler.every_frame(self.tick),
+                           scheduler.wake_on(self._sockets, self.tick)]
         if "pygame" in sys.modules:  # a game: the hook must exist before its loop starts
             self.event_type()
         return receiver
@@ -244,6 +247,9 @@ class Hub:
                   file=sys.stderr)
             traceback.print_exc()
 
+    def _sockets(self):
+        return [sock for receiver in self.receivers for sock in receiver.sockets]
+
     def tick(self, now):
         """Once a frame (``scheduler.every_frame``): collect and deliver.
 
@@ -328,8 +334,8 @@ class Hub:
             discovery.unadvertise(name)
         for announcement in self.announcements:
             announcement.stop()
-        if self._stop_ticker is not None:
-            self._stop_ticker()
+        for stop in self._stops:
+            stop()
         self._reset()
 
 
