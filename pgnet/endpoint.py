@@ -19,7 +19,7 @@ import zmq
 
 from . import addresses, wire
 from .errors import AddressError, DroppedMessageWarning, MessageError, NetworkLimitError, log, warn_limited
-from .inbox import Inbox
+from .inbox import Inbox, too_old
 from .retry import Retry
 from .settings import settings
 
@@ -31,7 +31,8 @@ HWM = 100_000
 #: program's memory while it is not reading (a sender's backlog stays in
 #: the sender, which is where it belongs, and nothing is lost).
 RECEIVE_HWM = 1000
-_LINGER_MS = 500
+#: How long what is queued on a closed socket may take to leave, in ms.
+LINGER_MS = 500
 #: A received frame of up to twice ``settings.max_message_bytes`` (and
 #: this much more) is read, then dropped with a warning if over the limit;
 #: a peer sending a bigger one is disconnected by ZeroMQ before anything is
@@ -171,7 +172,7 @@ def end_context():
     """
     finisher = threading.Thread(target=_context().term, daemon=True)
     finisher.start()
-    finisher.join(_LINGER_MS / 1000 + 0.5)
+    finisher.join(LINGER_MS / 1000 + 0.5)
 
 
 def ready(endpoints, timeout_ms=0):
@@ -226,12 +227,12 @@ class Endpoint:
         self.address = address
         self.inbox = Inbox(what)
         self.socket = open_socket(kind)
-        self.socket.setsockopt(zmq.LINGER, _LINGER_MS)
+        self.socket.setsockopt(zmq.LINGER, LINGER_MS)
         self.socket.setsockopt(zmq.SNDHWM, HWM)
         self.socket.setsockopt(zmq.RCVHWM, RECEIVE_HWM)
         self.socket.setsockopt(zmq.MAXMSGSIZE, self.max_frame or 2 * settings.max_message_bytes + FRAME_SLACK)
 
-    def close(self, linger_ms=_LINGER_MS):
+    def close(self, linger_ms=LINGER_MS):
         """Close the socket; what is queued gets ``linger_ms`` to leave.
 
         Example: ``endpoint.close(0)``   # drop what is queued"""
@@ -319,7 +320,7 @@ class Endpoint:
             if frames is None:
                 continue
             got = self.arrive(frames)
-            if got is not None:
+            if got is not None and not too_old(got[0]):
                 arrival = got[0]
                 if (kind is None or arrival.kind == kind) and (matches is None or matches(arrival)):
                     return arrival

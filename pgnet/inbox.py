@@ -9,12 +9,14 @@ Use it through ``pgnet.transport``, which has these names too. Example:
     inbox.take("command")        # that Arrival; None once it is taken
 """
 
+import time
 from collections import deque, namedtuple
 
-from .errors import DroppedMessageWarning, warn
+from .errors import DroppedMessageWarning, warn, warn_limited
+from .freshness import is_stale
 from .settings import settings
 
-__all__ = ["Arrival", "Inbox"]
+__all__ = ["Arrival", "Inbox", "too_old"]
 
 #: What an arrival costs in memory beyond its bytes on the wire (its
 #: Python objects), for the inbox's byte count.
@@ -27,8 +29,8 @@ Arrival.__doc__ = """Something that arrived on one of this program's sockets.
 ``kind`` is ``"message"``, ``"command"``, ``"reply"`` or ``"news"``;
 ``source`` is the name or address it came in on (as you wrote it);
 ``sender`` says who sent it; ``data`` is the message, the reply, the news
-or the ``(command, params)`` pair; ``extra`` is the news topic, or what is
-needed to answer a message.
+or the ``(command, params)`` pair; ``extra`` is the news topic, what is
+needed to answer a message, or when a command becomes too old to act on.
 
 Example:
 
@@ -115,8 +117,16 @@ class Inbox:
     def take(self, kind=None, matches=None):
         """The oldest item (of ``kind``, that ``matches``), removed; or
         None. Without ``matches`` it takes no longer however many wait.
+        A command too old to act on (see ``pgnet.freshness``) is dropped,
+        with a warning, and the next one taken.
 
         Example: ``inbox.take("reply", lambda a: a.extra == number)``"""
+        item = self._take(kind, matches)
+        while item is not None and too_old(item):
+            item = self._take(kind, matches)
+        return item
+
+    def _take(self, kind, matches):
         if not self.count:
             return None
         if kind is None:
@@ -152,3 +162,19 @@ class Inbox:
         if item is None:
             raise IndexError("the inbox is empty")
         return item
+
+
+def too_old(arrival):
+    """True (and warned) if ``arrival`` is a command too old to act on
+    (see ``pgnet.freshness``): it is to be dropped.
+
+    Example: ``if not too_old(arrival): handle(arrival)``"""
+    if arrival.kind != "command" or not is_stale(arrival.extra, time.monotonic()):
+        return False
+    warn_limited(("stale", arrival.source), DroppedMessageWarning,
+        "Dropped the command %r from %s on %s: it waited more than %g s to be "
+        "read, and a command is for now (a robot must not act on an old "
+        "FORWARD). Read commands more often, or raise "
+        "pgnet.settings.max_command_age_s.",
+        arrival.data[0], arrival.sender, arrival.source, settings.max_command_age_s)
+    return True
