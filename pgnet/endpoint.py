@@ -360,8 +360,16 @@ class Endpoint:
                 except zmq.Again:
                     break
                 count += 1
-                self.accept(_frames(sock, first))
+                self.arrived(first)
         return count
+
+    def arrived(self, first):
+        """Take in the message whose first part is ``first`` (a
+        ``zmq.Frame``): read its other parts and ``accept`` them all.
+
+        Example (``receive_all`` does this):
+        ``endpoint.arrived(endpoint.socket.recv(copy=False))``"""
+        self.accept(_frames(self.socket, first))
 
     def wait(self, wait_for_s, kind=None, matches=None):
         """The first inbox item (of ``kind``, that ``matches``), waiting up
