@@ -44,6 +44,7 @@ from .errors import (
     DroppedMessageWarning, MessageError, NoReplyWarning, NotSentWarning, RemoteErrorWarning,
     log, warn, warn_limited,
 )
+from .subscriptions import Subscriptions
 
 __all__ = [
     "DEFAULT_WAIT_S", "FOREVER", "MESSAGE", "COMMAND", "ERROR", "WELCOME", "CONFIRM",
@@ -316,24 +317,47 @@ class Publisher(Endpoint):
         super().__init__(zmq.XPUB, where.shown, "subscriptions")
         self.source = source
         self.socket.setsockopt(zmq.XPUB_WELCOME_MSG, WELCOME)
-        bind(self.socket, where, retry_bind_s)
+        #: The topics its subscribers hold, bounded (see pgnet.subscriptions).
+        self.subscriptions = Subscriptions(self.socket, source)
+        try:
+            bind(self.socket, where, retry_bind_s)
+        except Exception:
+            self.subscriptions.close()
+            raise
         #: The first news, kept for subscribers already waiting; None once
         #: the window has passed (or there was too much to keep).
         self.early = replay.EarlyNews()
 
+    def close(self, *linger_ms):
+        """Close the socket (see ``Endpoint.close``), and stop watching its
+        subscriptions.
+
+        Example: ``publisher.close()``"""
+        self.subscriptions.close()
+        super().close(*linger_ms)
+
     def receive_all(self, limit=None):
         """Read the subscriptions that came (answering those that ask for
-        an answer), without waiting; return how many.
+        an answer, counting the topics held), without waiting; return how
+        many.
 
         Example: ``publisher.receive_all()``"""
         early = self.early
-        if early is None:
-            return super().receive_all(limit)
-        early.look(time.monotonic())
+        if early is not None:
+            early.look(time.monotonic())
         count = super().receive_all(limit)
-        if early.expired():
+        self.subscriptions.check()
+        if early is not None and early.expired():
             self.early = None
         return count
+
+    def arrived(self, first):
+        """Count what a subscription or unsubscription (``first``, a
+        ``zmq.Frame``) changes in the topics held, then ``accept`` it.
+
+        Example (``receive_all`` does this): ``publisher.arrived(frame)``"""
+        self.subscriptions.note(first)
+        super().arrived(first)
 
     def accept(self, frames):
         """Answer a subscription to a confirmation topic, or a replay
