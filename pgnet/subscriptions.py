@@ -86,6 +86,7 @@ _RECUT_S = 1.0
 _SHARE = 0.1
 _EVENTS_PER_CHECK = 1000  # connection events handled in one check
 _LOOK_EVERY = 64  # new topics between two checks
+_CHECK_EVERY_S = 0.1  # the longest between two checks of a publisher in use
 _TOPICS_COUNT = getattr(zmq, "TOPICS_COUNT", 116)
 _POLLIN = int(zmq.POLLIN)
 _ON_LINUX = sys.platform.startswith("linux")
@@ -128,6 +129,7 @@ class Subscriptions:
         self._sock = sock
         self._counts = True  # (False once ZeroMQ turns out not to count)
         self._new = 0  # new topics since the last look at ZeroMQ's count
+        self._next_check = 0.0  # (time.monotonic())
         sock.setsockopt(zmq.RCVHWM, INTAKE)
         address = "inproc://pgnet-subscriptions-%d-%d" % (os.getpid(), next(_numbers))
         sock.monitor(address, zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED)
@@ -227,13 +229,19 @@ class Subscriptions:
             computer, self.source, settings.max_subscriptions, CUT_OFF_S,
         )
 
-    def check(self):
+    def check(self, received=1):
         """Take in what ZeroMQ's monitor reported (note each new connection
         and the computer it is from, close it at once if that computer is
-        cut off, forget each closed one), then ``look``: call it after
-        receiving.
+        cut off, forget each closed one), then ``look``. Call it after
+        receiving, with how many messages came (``received``): after none,
+        it only checks now and then (nothing new is held, and a publisher
+        that sends a lot should not pay for it).
 
-        Example: ``subscriptions.check()``"""
+        Example: ``subscriptions.check(publisher.receive_all())``"""
+        now = time.monotonic()
+        if not received and now < self._next_check:
+            return
+        self._next_check = now + _CHECK_EVERY_S
         events = self._events
         if zmq.zmq_poll([(events, _POLLIN)], 0):
             self._connections(events)

@@ -346,7 +346,7 @@ class Publisher(Endpoint):
         if early is not None:
             early.look(time.monotonic())
         count = super().receive_all(limit)
-        self.subscriptions.check()
+        self.subscriptions.check(count)
         if early is not None and early.expired():
             self.early = None
         return count
