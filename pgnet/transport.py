@@ -301,7 +301,9 @@ class Publisher(Endpoint):
     """A bound XPUB socket that publishes news and greets each subscriber.
 
     In its first seconds it keeps what it publishes, for subscribers that
-    were already waiting for it (see ``pgnet.replay``).
+    were already waiting for it (see ``pgnet.replay``). It holds at most
+    ``settings.max_subscriptions`` topics for its subscribers (see
+    ``pgnet.subscriptions``).
 
     Example:
 
