@@ -7,21 +7,13 @@ each other messages, commands and news:
     pgnet.advertise("robot")                       # in one program
     pgnet.send_command("robot", "FORWARD", 0.5)    # in another
 
-``import pgnet`` gives the whole public API. The networking core does not
-need pygame: a headless Raspberry Pi robot can use it as it is.
+``import pgnet`` gives the whole public API, quickly: each part loads the
+first time it is used. The networking core does not need pygame: a headless
+Raspberry Pi robot can use it as it is.
 """
 
 import importlib.util
 
-from .addresses import is_address, my_address
-from .discovery import (
-    MAX_NAME_LENGTH,
-    advertise,
-    discover,
-    discover_all,
-    discover_group,
-    unadvertise,
-)
 from .errors import (
     AddressError,
     DiscoveryWarning,
@@ -42,22 +34,55 @@ from .errors import (
     UsageWarning,
     WrongPasswordWarning,
 )
-from .messaging import (
-    FOREVER,
-    listen,
-    close_all,
-    publish_news,
-    send_command,
-    send_message,
-    send_reply,
-    split_command,
-    subscribe,
-    wait_for_command,
-    wait_for_message,
-    wait_for_news,
-)
 from .settings import settings
 from .pgzero_hooks import install_when_pgzero_runs as _install_when_pgzero_runs
+
+# The calls that find and talk to programs are loaded on first use (see
+# __getattr__), so "import pgnet" stays quick: a program that only finds
+# names never loads ZeroMQ. In a Pygame Zero game they are all loaded
+# before the first frame (pgzero_hooks.install), so no frame pays for it.
+# Tools that read the source instead of running it (the docs, editors) see
+# where each comes from here:
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .addresses import is_address, my_address
+    from .discovery import (
+        MAX_NAME_LENGTH,
+        advertise,
+        discover,
+        discover_all,
+        discover_group,
+        unadvertise,
+    )
+    from .messaging import (
+        FOREVER,
+        listen,
+        close_all,
+        publish_news,
+        send_command,
+        send_message,
+        send_reply,
+        split_command,
+        subscribe,
+        wait_for_command,
+        wait_for_message,
+        wait_for_news,
+    )
+del TYPE_CHECKING
+
+# ...and Python, from this table: each name, and the module it comes from.
+_CORE_NAMES = {
+    name: module
+    for module, names in {
+        "addresses": ("is_address", "my_address"),
+        "discovery": ("MAX_NAME_LENGTH", "advertise", "discover", "discover_all",
+                      "discover_group", "unadvertise"),
+        "messaging": ("FOREVER", "listen", "close_all", "publish_news", "send_command",
+                      "send_message", "send_reply", "split_command", "subscribe",
+                      "wait_for_command", "wait_for_message", "wait_for_news"),
+    }.items()
+    for name in names
+}
 
 __version__ = "0.1.0"
 
@@ -106,6 +131,10 @@ if importlib.util.find_spec("pygame") is not None:
 
 
 def __getattr__(name):
+    if name in _CORE_NAMES:
+        value = getattr(importlib.import_module("." + _CORE_NAMES[name], __name__), name)
+        globals()[name] = value  # from now on a plain attribute, as quick as any
+        return value
     if name in _GAME_NAMES:
         from . import pygame_events
 
@@ -114,8 +143,6 @@ def __getattr__(name):
         from . import twoplayer
 
         return getattr(twoplayer, name)
-    if name == "osc":  # Open Sound Control: pgnet.osc.listen(9000), docs/osc.md
-        return importlib.import_module(".osc", __name__)
     if name in _RENAMED:
         value, instead = _RENAMED[name]
         import warnings
@@ -125,11 +152,19 @@ def __getattr__(name):
             DeprecationWarning, stacklevel=2,
         )
         return value()
+    if not name.startswith("_"):
+        # One of pgnet's modules, loaded on first use: pgnet.osc.listen(9000)
+        # (docs/osc.md), or pgnet.discovery, as when "import pgnet" loaded it.
+        try:
+            return importlib.import_module("." + name, __name__)
+        except ModuleNotFoundError as error:
+            if error.name != __name__ + "." + name:
+                raise  # the module is there, but something it needs is not
     raise AttributeError("module 'pgnet' has no attribute %r" % name)
 
 
 def __dir__():
-    return sorted(set(globals()) | _GAME_NAMES | _TWO_PLAYER_NAMES | {"osc"})
+    return sorted(set(globals()) | set(_CORE_NAMES) | _GAME_NAMES | _TWO_PLAYER_NAMES | {"osc"})
 
 
 _install_when_pgzero_runs()

@@ -27,8 +27,6 @@ Example:
     auth.open_sealed(b"command", sealed)        # body, or None if not genuine
 """
 
-import hashlib
-import hmac
 import os
 import struct
 import threading
@@ -38,6 +36,9 @@ from collections import OrderedDict
 
 from .errors import WrongPasswordWarning, warn
 from .settings import settings
+
+# hashlib and hmac are imported by the calls that need them, which only a
+# room with a password makes: hashlib loads OpenSSL, a few milliseconds.
 
 #: How far (seconds) a seal's time may be from this computer's clock. The
 #: computers of a room must agree on the time within this.
@@ -93,6 +94,8 @@ def room_key(room=None, password=None):
     with _keys_lock:
         key = _keys.get((room, password))
         if key is None:
+            import hashlib
+
             key = _keys[(room, password)] = hashlib.scrypt(
                 password.encode("utf-8"), salt=b"pgnet room key\x00" + room.encode("utf-8"),
                 n=2 ** 14, r=8, p=1, maxmem=64 * 1024 * 1024, dklen=32,
@@ -108,11 +111,27 @@ def tag(key, *parts):
 
         tag(room_key(), b"command", body)   # 32 bytes
     """
+    import hashlib
+    import hmac
+
     mac = hmac.new(key, digestmod=hashlib.sha256)
     for part in parts:
         mac.update(struct.pack("!I", len(part)))
         mac.update(part)
     return mac.digest()
+
+
+def has_tag(mac, key, *parts):
+    """True if ``mac`` is the ``tag`` of ``parts`` under ``key`` (compared
+    in constant time, so that the time taken gives nothing away).
+
+    Example:
+
+        has_tag(sealed[-32:], room_key(), b"command", sealed[:-32])   # True or False
+    """
+    import hmac
+
+    return hmac.compare_digest(mac, tag(key, *parts))
 
 
 class Counts:
@@ -234,7 +253,7 @@ def open_sealed(purpose, sealed):
         counts.no_key += 1
         return None
     body, head, mac = sealed[:-SEAL_LENGTH], sealed[-SEAL_LENGTH:-32], sealed[-32:]
-    if not hmac.compare_digest(mac, tag(room_key(), purpose, body, head)):
+    if not has_tag(mac, room_key(), purpose, body, head):
         counts.no_key += 1
         return None
     sender, counter, sent_at = SEAL_HEAD.unpack(head)

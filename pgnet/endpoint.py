@@ -19,6 +19,7 @@ import zmq
 
 from . import addresses, wire
 from .errors import AddressError, DroppedMessageWarning, MessageError, NetworkLimitError, log, warn, warn_limited
+from .freshness import is_stale
 from .retry import Retry
 from .settings import settings
 
@@ -30,7 +31,8 @@ HWM = 100_000
 #: program's memory while it is not reading (a sender's backlog stays in
 #: the sender, which is where it belongs, and nothing is lost).
 RECEIVE_HWM = 1000
-_LINGER_MS = 500
+#: How long what is queued on a closed socket may take to leave, in ms.
+LINGER_MS = 500
 #: A received frame of up to twice ``settings.max_message_bytes`` (and
 #: this much more) is read, then dropped with a warning if over the limit;
 #: a peer sending a bigger one is disconnected by ZeroMQ before anything is
@@ -74,8 +76,8 @@ Arrival.__doc__ = """Something that arrived on one of this program's sockets.
 ``kind`` is ``"message"``, ``"command"``, ``"reply"`` or ``"news"``;
 ``source`` is the name or address it came in on (as you wrote it);
 ``sender`` says who sent it; ``data`` is the message, the reply, the news
-or the ``(command, params)`` pair; ``extra`` is the news topic, or what is
-needed to answer a message.
+or the ``(command, params)`` pair; ``extra`` is the news topic, what is
+needed to answer a message, or when a command becomes too old to act on.
 
 Example:
 
@@ -159,7 +161,7 @@ def end_context():
     """
     finisher = threading.Thread(target=_context().term, daemon=True)
     finisher.start()
-    finisher.join(_LINGER_MS / 1000 + 0.5)
+    finisher.join(LINGER_MS / 1000 + 0.5)
 
 
 def ready(endpoints, timeout_ms=0):
@@ -254,8 +256,22 @@ class Inbox:
     def take(self, kind=None, matches=None):
         """The oldest item (of ``kind``, that ``matches``), removed; or
         None. Without ``matches`` it takes no longer however many wait.
+        A command too old to act on (see ``pgnet.freshness``) is dropped,
+        with a warning, and the next one taken.
 
         Example: ``inbox.take("reply", lambda a: a.extra == number)``"""
+        item = self._take(kind, matches)
+        while item is not None and item.kind == "command" and is_stale(item.extra, time.monotonic()):
+            warn_limited((self, "stale"), DroppedMessageWarning,
+                "Dropped the command %r from %s on %s: it waited more than %g s to be "
+                "read, and a command is for now (a robot must not act on an old "
+                "FORWARD). Read commands more often, or raise "
+                "pgnet.settings.max_command_age_s.",
+                item.data[0], item.sender, item.source, settings.max_command_age_s)
+            item = self._take(kind, matches)
+        return item
+
+    def _take(self, kind, matches):
         if kind is None:
             heads = [(queue[0][0], k) for k, queue in self.queues.items() if queue]
             if not heads:
@@ -327,12 +343,12 @@ class Endpoint:
         self.address = address
         self.inbox = Inbox(what)
         self.socket = open_socket(kind)
-        self.socket.setsockopt(zmq.LINGER, _LINGER_MS)
+        self.socket.setsockopt(zmq.LINGER, LINGER_MS)
         self.socket.setsockopt(zmq.SNDHWM, HWM)
         self.socket.setsockopt(zmq.RCVHWM, RECEIVE_HWM)
         self.socket.setsockopt(zmq.MAXMSGSIZE, self.max_frame or 2 * settings.max_message_bytes + FRAME_SLACK)
 
-    def close(self, linger_ms=_LINGER_MS):
+    def close(self, linger_ms=LINGER_MS):
         """Close the socket; what is queued gets ``linger_ms`` to leave.
 
         Example: ``endpoint.close(0)``   # drop what is queued"""

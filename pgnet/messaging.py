@@ -52,11 +52,12 @@ worker thread that asks a server and waits for the answer, is safe.
 
 import atexit
 import os
+import threading
 import time
 
 import zmq
 
-from . import registry, scheduler, transport, wire
+from . import discovery, registry, scheduler, transport, wire
 from .commands import encode_command, split_command  # (split_command: a public call here too)
 from .errors import MessageError, NoReplyWarning, PgnetError, stops_at_public_call, warn
 from .transport import COMMAND, CONFIRM, DEFAULT_WAIT_S, FOREVER, MESSAGE  # noqa: F401
@@ -277,11 +278,14 @@ def send_command(address, command, *params):
     """
     body = encode_command(*split_command(command, params))
     if _scheduler.events:
-        scheduler.when_found(registry.connected_sender, address, lambda s: s.send(COMMAND, body))
+        # A frame never waits for a new connection: pump() sends what waits
+        # for one. (It does not pump a worker thread's sockets: those wait.)
+        wait_s = 0 if threading.current_thread() is threading.main_thread() else transport.CONNECT_GRACE_S
+        scheduler.when_found(registry.connected_sender, address, lambda s: s.send_command(body, wait_s))
         return
     sender = registry.connected_sender(address, DEFAULT_WAIT_S)
     if sender is not None:
-        sender.send(COMMAND, body)
+        sender.send_command(body, transport.CONNECT_GRACE_S)
 
 
 @stops_at_public_call
@@ -478,6 +482,16 @@ def _after_fork_in_child():
     scheduler.cancel_postponed()
 
 
-atexit.register(finish)
+def _at_exit():
+    # The byes first, so that others stop sending here before the sockets
+    # close: the beacon's own exit handler would come after this one when
+    # the program advertised a name before it first used this module.
+    beacon = discovery.current_beacon()
+    if beacon is not None:
+        beacon.close()
+    finish()
+
+
+atexit.register(_at_exit)
 if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)

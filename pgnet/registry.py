@@ -194,11 +194,12 @@ class Endpoints:
 
     def _evict_senders(self, owner):
         """Close the senders of thread ``owner`` unused for longest, leaving
-        ``settings.max_senders``; those waiting for a reply are kept."""
+        ``settings.max_senders``; those waiting for a reply or holding
+        commands for a new connection are kept."""
         mine = [k for k in self._senders if k[2] == owner]
         for key in mine[: max(0, len(mine) - settings.max_senders)]:
             sender = self._senders[key]
-            if not sender.waiting:
+            if not sender.waiting and not sender.held:
                 self.forget(sender, _EVICTED_LINGER_MS)
 
     def _resolve(self, target):

@@ -22,6 +22,10 @@ threads (the discovery thread's one lives and dies inside one call).
 
 import time
 
+#: How long pgnet waits when not told, in seconds: for a reply, for a name
+#: to be found. Example: ``Sender.send(MESSAGE, body, wait_for_s=DEFAULT_WAIT_S)``.
+DEFAULT_WAIT_S = 5.0
+
 
 class Retry:
     """When to try again, and when to stop trying.

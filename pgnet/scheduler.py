@@ -28,11 +28,15 @@ import threading
 import time
 import traceback
 
+import zmq
+
 from . import discovery, registry
 from .errors import NotFoundWarning, SlowFrameWarning, warn
 from .settings import settings
 from .retry import Retry
 from .transport import DEFAULT_WAIT_S, Sender, ready, warn_remote_error
+
+_POLLIN = int(zmq.POLLIN)
 
 
 class _Postponed:
@@ -121,6 +125,7 @@ class Scheduler:
         self.in_frames = False
         self._warned_waits = set()
         self._tickers = []  # called by every pump(): see every_frame()
+        self._wakers = []  # (sockets, ticker): see wake_on()
         self._first = 0  # where pump() starts its round of the sockets
 
     def use_events(self, enabled=True):
@@ -152,7 +157,7 @@ class Scheduler:
         Example:
 
             scheduler.when_found(registry.connected_sender, "robot",
-                                 lambda sender: sender.send(COMMAND, body))
+                                 lambda sender: sender.send_command(body))
         """
         endpoint = connect(target, 0)
         if endpoint is not None:
@@ -205,10 +210,25 @@ class Scheduler:
         self._tickers.append(ticker)
         return lambda: ticker in self._tickers and self._tickers.remove(ticker)
 
+    def wake_on(self, sockets, ticker):
+        """Have ``wait_for_input`` (a game's wait for its next frame) also
+        wait on ``sockets()``, plain sockets such as OSC's UDP ones, and
+        call ``ticker(now)`` as soon as one has something. Returns a
+        function that stops it.
+
+        Example:
+
+            stop = scheduler.wake_on(lambda: [udp_socket], hub.tick)
+        """
+        waker = (sockets, ticker)
+        self._wakers.append(waker)
+        return lambda: waker in self._wakers and self._wakers.remove(waker)
+
     def wait_for_input(self, timeout_ms):
         """Wait up to ``timeout_ms`` (whole milliseconds) until something
         arrives on one of the sockets; True if something has (``pump``
-        collects it), False at the end of the wait.
+        collects it), False at the end of the wait. What comes on the
+        sockets of ``wake_on`` goes to its ticker at once.
 
         Example:
 
@@ -216,7 +236,18 @@ class Scheduler:
                 arrivals = scheduler.pump(tick=False)
         """
         endpoints = self.endpoints.all()
-        return bool(endpoints) and bool(ready(endpoints, timeout_ms))
+        if not self._wakers:
+            return bool(endpoints) and bool(ready(endpoints, timeout_ms))
+        wakers = [(ticker, sockets()) for sockets, ticker in list(self._wakers)]
+        items = [(e.socket, _POLLIN) for e in endpoints]
+        items += [(sock, _POLLIN) for _, socks in wakers for sock in socks]
+        if not items:
+            return False
+        woken = {sock for sock, _ in zmq.zmq_poll(items, timeout_ms)}
+        for ticker, socks in wakers:
+            if any(sock.fileno() in woken for sock in socks):
+                ticker(time.monotonic())
+        return bool(woken)
 
     def pump(self, limit=1000, tick=True):
         """Collect what has arrived on every socket, without waiting.
@@ -245,8 +276,8 @@ class Scheduler:
         endpoints = self.endpoints.all()
         if tick:
             for endpoint in endpoints:
-                if isinstance(endpoint, Sender) and endpoint.waiting:
-                    endpoint.expire(now)
+                if isinstance(endpoint, Sender) and (endpoint.waiting or endpoint.held):
+                    endpoint.tick(now)
         arrivals = []
         # Start at a different socket each time, so a flood on one socket
         # cannot hold back what arrives on the others.
@@ -288,5 +319,6 @@ when_found = default.when_found
 cancel_postponed = default.cancel_postponed
 frame_wait = default.frame_wait
 every_frame = default.every_frame
+wake_on = default.wake_on
 wait_for_input = default.wait_for_input
 pump = default.pump

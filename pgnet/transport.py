@@ -33,13 +33,16 @@ import os
 import socket
 import struct
 import time
+from collections import deque
 
 import zmq
 
-from . import auth, discovery, replay, wire
+from . import auth, discovery, freshness, replay, wire
+from .connection import CONNECT_GRACE_S, ConnectionWatch  # noqa: F401 (CONNECT_GRACE_S: for messaging)
 from .endpoint import (
-    HWM, Arrival, Endpoint, Inbox, bind, end_context, poll, ready, send_frames, unpack, wait_any,
+    HWM, LINGER_MS, Arrival, Endpoint, Inbox, bind, end_context, poll, ready, send_frames, unpack, wait_any,
 )
+from .retry import DEFAULT_WAIT_S  # (kept there: the pgnet command needs it without ZeroMQ)
 from .errors import (
     DroppedMessageWarning, MessageError, NoReplyWarning, NotSentWarning, RemoteErrorWarning,
     log, warn, warn_limited,
@@ -53,10 +56,6 @@ __all__ = [
     # from pgnet.endpoint:
     "Arrival", "Endpoint", "Inbox", "bind", "end_context", "poll", "ready", "wait_any",
 ]
-
-#: How long pgnet waits when not told, in seconds: for a reply, for a name
-#: to be found. Example: ``Sender.send(MESSAGE, body, wait_for_s=DEFAULT_WAIT_S)``.
-DEFAULT_WAIT_S = 5.0
 
 #: Wait with no time limit: give it wherever pgnet asks how long to wait.
 #: (It is infinity, ``float("inf")``, so ``math.inf`` works too.)
@@ -79,6 +78,10 @@ WELCOME = b"\x00pgnet-welcome"
 #: The topic a subscriber asks its publisher to confirm, + a token: see
 #: ``messaging.subscribe``.
 CONFIRM = b"\x00pgnet-confirm-"
+
+
+#: The most commands held for one connection still being made: older ones go first.
+MAX_HELD_COMMANDS = 1000
 
 
 def _identity_label():
@@ -107,6 +110,7 @@ class Listener(Endpoint):
         self.socket.setsockopt(zmq.ROUTER_MANDATORY, 1)
         bind(self.socket, where, retry_bind_s)
         self.to_answer = None  # the last message wait_for_message handed out
+        self.ages = freshness.CommandAges()  # (commands are for now)
 
     def accept(self, frames):
         """Make an Arrival of a message or command (or warn and drop it).
@@ -144,7 +148,8 @@ class Listener(Endpoint):
         if command is None:
             self._drop("Dropped a malformed command from %s on %s.", sender, self.source)
             return
-        self.inbox.add(Arrival("command", self.source, sender, command, None), len(body))
+        expires = self.ages.expiry(frames[0], envelope[1], time.monotonic()) if len(envelope) == 3 else None
+        self.inbox.add(Arrival("command", self.source, sender, command, expires), len(body))
 
     def _drop(self, text, *args):
         warn_limited((self, "malformed"), DroppedMessageWarning, text, *args)
@@ -213,10 +218,20 @@ class Sender(Endpoint):
     def __init__(self, address, target):
         super().__init__(zmq.DEALER, address, "replies")
         self.target = target  # the name or address the user gave
+        self.waiting = {}  # request number -> (deadline, raw)
+        #: Commands waiting for a new connection (see ``send_command``).
+        self.held = deque(maxlen=MAX_HELD_COMMANDS)
+        #: The ``connection.ConnectionWatch`` of a sender of commands, else None.
+        self.watch = None
+        self._connected = False  # (it connects at its first send, see send_command)
+
+    def _connect(self, watched):
+        if watched:
+            self.watch = ConnectionWatch(self.socket)  # (before connecting: it sees it all)
         label = _identity_label().encode("utf-8")[:200].decode("utf-8", "ignore").encode("utf-8")
         self.socket.setsockopt(zmq.ROUTING_ID, label + b"\x00" + os.urandom(8))
-        self.socket.connect("tcp://" + address)
-        self.waiting = {}  # request number -> (deadline, raw)
+        self.socket.connect("tcp://" + self.address)
+        self._connected = True
 
     def send(self, kind, body, raw=False, wait_for_s=None):
         """Send; return the request's number, or None (warned) if it can't.
@@ -225,9 +240,18 @@ class Sender(Endpoint):
         ``expire``).
 
         Example: ``number = sender.send(MESSAGE, wire.encode("hi"), wait_for_s=5)``"""
+        if not self._connected:
+            self._connect(False)
         number = struct.pack("!Q", next(self._numbers))
         body = auth.seal(self, b"raw" if raw else kind, body)
         frames = [number, b"", body] if raw else [number, b"", kind, body]
+        if not self._send(frames):
+            return None
+        if wait_for_s is not None:
+            self.waiting[number] = (time.monotonic() + wait_for_s, raw)
+        return number
+
+    def _send(self, frames):
         try:
             send_frames(self.socket, frames)
         except zmq.Again:
@@ -235,10 +259,66 @@ class Sender(Endpoint):
                 "%s is not taking any more messages (%d are queued). Is it "
                 "still running?", self.target, HWM,
             )
-            return None
-        if wait_for_s is not None:
-            self.waiting[number] = (time.monotonic() + wait_for_s, raw)
-        return number
+            return False
+        return True
+
+    def send_command(self, body, wait_s=0.0):
+        """Send a command now, or not at all: a command is for now (see
+        ``pgnet.freshness``), so it is never queued for a program that is
+        not there, to reach it seconds later when it starts again.
+
+        It goes while the connection is up (``self.watch`` follows it). A
+        new connection's commands wait up to ``wait_s`` for it, then in
+        ``held`` for ``tick`` to send, for ``CONNECT_GRACE_S`` at most; a
+        command to a program that is not there is dropped with a
+        ``NotSentWarning``. Commands and messages share the socket, so they
+        arrive in the order they were sent.
+
+        Example: ``sender.send_command(commands.encode_command("STOP", []))``"""
+        if not self._connected:
+            self._connect(True)
+        elif self.watch is None:  # (it was up a moment ago, for a message)
+            self.watch = ConnectionWatch(self.socket, known_up=True)
+        self.held.append([freshness.stamp(), b"", COMMAND, auth.seal(self, COMMAND, body)])
+        self._send_held(wait_s)
+
+    def _send_held(self, wait_s):
+        state = self.watch.state()
+        if state == "connecting" and wait_s > 0:
+            self.watch.wait_up(wait_s)
+            state = self.watch.state()
+        if state == "connecting":
+            return  # tick() tries again
+        if state == "down":
+            count = len(self.held)
+            self.held.clear()
+            warn_limited((self, "commands not sent"), NotSentWarning,
+                "%d command%s not sent: %s is not there. Is it running? (pgnet "
+                "never keeps a command for later: a robot that starts again must "
+                "not act on an old FORWARD.)", count, "" if count == 1 else "s", self.target)
+            return
+        while self.held and self._send(self.held[0]):
+            self.held.popleft()
+        self.held.clear()  # (what _send refused, it warned about)
+
+    def tick(self, now):
+        """Once a frame: send the commands held for a new connection, and
+        warn about requests whose reply is overdue (see ``expire``).
+
+        Example: ``sender.tick(time.monotonic())``"""
+        if self.held:
+            self._send_held(0)
+        if self.waiting:
+            self.expire(now)
+
+    def close(self, linger_ms=LINGER_MS):
+        """Close the socket; what is queued gets ``linger_ms`` to leave
+        (commands still held for a connection not made yet are dropped).
+
+        Example: ``sender.close(0)``"""
+        if self.watch is not None:
+            self.watch.close()
+        super().close(linger_ms)
 
     def accept(self, frames):
         """Make an Arrival of a reply to one of our requests (an

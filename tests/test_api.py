@@ -4,13 +4,14 @@ through plain (internal API) names, never through another module's
 underscore names."""
 
 import ast
+import importlib
 import os
 import warnings
 
 import pytest
 
 import pgnet
-from support import ROOT
+from support import ROOT, run
 
 PACKAGE = os.path.join(ROOT, "pgnet")
 
@@ -36,6 +37,46 @@ def test_an_old_name_still_works_with_a_deprecation_warning():
     with pytest.warns(DeprecationWarning, match="pgnet.settings.events_per_frame"):
         assert pgnet.EVENTS_PER_FRAME == pgnet.settings.events_per_frame
     assert "EVENTS_PER_FRAME" not in pgnet.__all__
+
+
+# Loaded by the first call that needs them, never by "import pgnet" alone.
+ON_FIRST_USE = ("zmq", "msgpack", "ifaddr", "logging", "pgnet.discovery", "pgnet.messaging")
+
+
+def test_import_pgnet_alone_loads_none_of_what_a_call_loads_later():
+    with run("""
+        import sys
+        import pgnet
+        print(*[m for m in %r if m in sys.modules])
+        pgnet.advertise
+        print("after advertise:", *[m for m in ("zmq", "pgnet.messaging") if m in sys.modules])
+        pgnet.send_message
+        print("after send_message:", "zmq" in sys.modules)
+    """ % (ON_FIRST_USE,)) as program:
+        assert program.wait() == 0, program.stderr_text()
+    assert program.lines == ["", "after advertise:", "after send_message: True"]
+
+
+def test_each_name_loaded_on_first_use_is_there_for_readers_of_the_source():
+    """The docs are made from the source, never run: they find where each
+    name comes from in the imports that only such tools see."""
+    with open(os.path.join(PACKAGE, "__init__.py"), encoding="utf-8") as source:
+        tree = ast.parse(source.read())
+    for_readers = {}
+    for node in tree.body:
+        if isinstance(node, ast.If) and getattr(node.test, "id", None) == "TYPE_CHECKING":
+            for imported in node.body:
+                for alias in imported.names:
+                    for_readers[alias.name] = imported.module
+    assert set(for_readers) == set(pgnet._CORE_NAMES)
+    for name, module in for_readers.items():
+        assert getattr(pgnet, name) is getattr(importlib.import_module("pgnet." + module), name)
+        assert name in pgnet.__all__ and name in dir(pgnet)
+
+
+def test_a_module_of_pgnet_is_there_on_first_use():
+    assert pgnet.osc.listen
+    assert pgnet.discovery.get_beacon
 
 
 def test_an_unknown_name_is_an_attribute_error():

@@ -102,6 +102,25 @@ def test_list_shows_a_service_with_address_and_machine():
         re.escape(name), re.escape(address), re.escape(HOST)), result.stdout, re.M), result.stdout
 
 
+def test_list_shows_every_copy_of_a_name_at_once():
+    """Two copies of one name on this computer: the second keeps quiet when
+    a program looks for the name (so that it finds the one in use), but
+    pgnet list asks for every copy, and shows both within its half second,
+    each time (not only when an advert happens to fall in it)."""
+    name = unique("twice")
+    first, first_address = started(ADVERTISER, name)
+    with first:
+        second, second_address = started(ADVERTISER, name)
+        with second:
+            for _ in range(3):
+                result = pgnet("list")
+                assert result.returncode == 0, result
+                for address in (first_address, second_address):
+                    assert re.search(r"^%s\s+%s\s" % (re.escape(name), re.escape(address)),
+                                     result.stdout, re.M), result.stdout
+                assert "runs 2 times on one computer" in result.stderr, result.stderr
+
+
 def test_list_watch_shows_services_appearing_and_going_until_ctrl_c():
     name = unique("watched")
     with cli("list", "--watch") as watcher:

@@ -38,3 +38,31 @@ def test_answers_to_other_computers_are_spread_but_ours_leave_at_once():
     assert answers.due(now) == [(b"local", ("127.0.0.1", 5000))]
     later = answers.due(now + ANSWER_SPREAD_S)
     assert len(later) == 50 and {data for data, _ in later} == {b"remote"}
+
+
+def test_the_next_expiry_is_the_earliest_deadline_of_those_heard_most_recently():
+    """The beacon's thread sleeps until ``next_expiry``: a program heard
+    again must not wake it at its old deadline."""
+    table = ServiceTable("10.0.0.5")
+    table.heard_advert(advert("robot", 4000, "aaaa"), "10.0.0.9", local=False, now=0.0)
+    table.heard_advert(advert("pong", 5000, "bbbb"), "10.0.0.8", local=False, now=0.5)
+    assert table.next_expiry == 2.5
+    table.heard_advert(advert("robot", 4000, "aaaa"), "10.0.0.9", local=False, now=1.0)
+    assert table.next_expiry == 3.0  # pong's, not robot's old 2.5
+    table.expire(2.9)
+    assert len(table) == 2
+    table.expire(3.0)
+    assert [s.name for s in table.services()] == ["robot"] and table.next_expiry == 3.5
+    table.forget("robot", "aaaa", "10.0.0.9", local=False)
+    assert len(table) == 0 and table.next_expiry == float("inf")
+
+
+def test_a_flood_of_adverts_keeps_the_expiry_queue_small():
+    table = ServiceTable("10.0.0.5")
+    table.heard_advert(advert("robot", 4000, "aaaa"), "10.0.0.9", local=False, now=0.0)
+    for n in range(10000):  # each one a later deadline, queued behind robot's
+        table.heard_advert(advert("pong", 5000, "bbbb"), "10.0.0.8", local=False, now=n / 10000)
+    assert len(table._deadlines) <= 2 * len(table) + 65
+    assert table.next_expiry == 2.5
+    table.expire(2.5)
+    assert table.next_expiry == 0.9999 + 2.5

@@ -224,10 +224,12 @@ def test_two_machines_discover_and_talk(net):
             % (statistics.median(in_call) * 1000, max(in_call) * 1000,
                statistics.median(since_start) * 1000)
         )
-        # A fresh program waits OWN_COMPUTER_SETTLE_S (0.15 s) for a copy on its
-        # own computer before taking another's; a passive wait for the next
-        # advert would be ~250 ms more.
-        assert statistics.median(in_call) < 0.2
+        # A fresh program asks, and waits OWN_COMPUTER_SETTLE_S (0.15 s) for a
+        # copy on its own computer before taking another's; its first call
+        # also loads and starts discovery (tens of ms on a busy machine).
+        # Only waiting for the next advert (once a second) could take half
+        # a second or more. (Speed itself is the benchmark's business.)
+        assert statistics.median(in_call) < 0.45
         assert server.process.poll() is None
         assert server.stderr_text() == ""
 

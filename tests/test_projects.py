@@ -329,9 +329,19 @@ def test_headless_robot_refuses_bad_commands_clearly_and_stays_safe(programs, no
 
 # Floods the robot at argv[1] (an address: a frozen robot cannot answer
 # discovery) with 20000 DRIVE commands, then falls silent.
+# Drives the robot (argv[1]) slowly, waits until the robot (pid argv[2]) is
+# frozen, then sends 20000 commands and keeps quiet.
 FLOOD = r"""
 import sys, time, pgnet
-robot = sys.argv[1]
+robot, pid = sys.argv[1], sys.argv[2]
+pgnet.send_command(robot, "DRIVE", 0.01, 0.0)
+print("CONNECTED", flush=True)
+def frozen():
+    with open("/proc/%s/stat" % pid) as stat:
+        return stat.read().rsplit(")", 1)[1].split()[0] == "T"
+deadline = time.monotonic() + 20
+while not frozen() and time.monotonic() < deadline:
+    time.sleep(0.005)
 for i in range(1, 20001):
     pgnet.send_command(robot, "DRIVE", round(i / 20000 * 0.25, 5), -0.25)
 print("FLOODED", flush=True)
@@ -345,15 +355,17 @@ def test_headless_robot_acts_on_the_newest_command_and_has_a_watchdog(programs, 
     address = robot.wait_for(r"Robot %r listening at (\S+)" % name)[2].group(1)
     assert ask(name, "FORWARD 0.5") == ["ok: forward 0.50, turn 0.00"]
     before = ask(name, "STATUS")[0]
-    # Freeze the robot (as if it were busy) while 20000 commands pile up.
-    robot.process.send_signal(signal.SIGSTOP)
-    try:
-        sender = Proc(["-c", FLOOD, address])
-        sender.wait_for(r"^FLOODED", timeout=30)
-    finally:
-        robot.process.send_signal(signal.SIGCONT)
-    resumed = time.monotonic()
+    sender = Proc(["-c", FLOOD, address, str(robot.process.pid)])
     with sender:
+        sender.wait_for(r"^CONNECTED", timeout=10)
+        robot.wait_for(r"^driving: forward 0.01, turn 0.00", timeout=10)
+        # Freeze the robot (as if it were busy) while 20000 commands pile up.
+        robot.process.send_signal(signal.SIGSTOP)
+        try:
+            sender.wait_for(r"^FLOODED", timeout=30)
+        finally:
+            robot.process.send_signal(signal.SIGCONT)
+        resumed = time.monotonic()
         mark = len(robot.stamps)
         index, newest, _ = robot.wait_for(r"^driving: forward 0.25, turn -0.25", mark, timeout=5)
         print("\n20000 commands piled up: the robot acted on the newest %.0f ms after waking"
@@ -363,8 +375,11 @@ def test_headless_robot_acts_on_the_newest_command_and_has_a_watchdog(programs, 
         # Then the commands stop, and so does the robot.
         robot.wait_for(r"^watchdog: no command for 0.5 s, motors stopped", index)
     after = ask(name, "STATUS")[0]
-    assert after["received"] - before["received"] == 20000
-    assert after["obeyed"] - before["obeyed"] <= 5, "stale commands were acted on"
+    # Each reached the robot's loop, or pgnet dropped it as too old (warned).
+    assert 2 <= after["received"] - before["received"] <= 20001
+    if after["received"] - before["received"] < 20001:
+        assert "a command is for now" in robot.stderr_text()
+    assert after["obeyed"] - before["obeyed"] <= 6, "stale commands were acted on"
     assert after["forward"] == 0.0
 
 

@@ -137,7 +137,7 @@ def figure_wakeups(quick, notes):
         return [Row("idle discovery thread wakeups", "-", "-", "-", "<= 2 /s",
                     "SKIPPED (needs Linux's /proc)")]
     result = run_worker("wakeups", _size("wakeup_s", quick), timeout=60)
-    notes.append("Idle wakeups include the adverts themselves, sent twice a second.")
+    notes.append("Idle wakeups include the adverts themselves, sent once a second.")
     return [Row("idle discovery thread wakeups (advertising one name)", "%.1f /s" % result["per_s"],
                 "-", "-", "<= 2 /s", mark(result["per_s"] <= 2.0))]
 

@@ -17,28 +17,27 @@ saying what went wrong and exits with 1 (2 for a mistake in the command
 line itself, 130 when stopped with Ctrl-C).
 
 This file reads the command line and runs the command; each command family
-has a module of its own: ``listing`` (list), ``talking`` (send, command,
-ping, listen, news), ``relay``, ``wheelhouse``, and the ``doctor`` package. ``output`` is
-how they all print and fail, ``finding`` how they find a program.
+has a module of its own, loaded when one of its commands runs: ``listing``
+(list), ``talking`` (send, command, ping, listen, news), ``relay``,
+``wheelhouse``, and the ``doctor`` package. ``output`` is how they all print
+and fail, ``finding`` how they find a program.
 """
 
 import argparse
+import importlib
 import os
 import signal
 import sys
 import textwrap
 import threading
 
-from .. import __version__, discovery, messaging
+from .. import __version__
 from ..osc import cli as osc_cli
 from ..errors import AddressError, PgnetError, ServiceNameError
+from ..retry import DEFAULT_WAIT_S
 from ..settings import settings
-from ..transport import DEFAULT_WAIT_S
-from .doctor import cmd_doctor
-from .listing import cmd_list
+from .arguments import count, seconds
 from .output import FAILED, INTERRUPTED, OK, USAGE, Failure, note, setup_logging
-from .relay import cmd_relay
-from .talking import cmd_command, cmd_listen, cmd_news, cmd_ping, cmd_send
 from .wheelhouse import add_parser as add_wheelhouse_parser
 
 _DESCRIPTION = """\
@@ -60,6 +59,17 @@ examples:
 'pgnet COMMAND --help' says more about each command."""
 
 
+def _later(module, command):
+    """``command``, a function of ``pgnet.cli.<module>``, loaded when it runs:
+    so that ``pgnet list`` does not wait for ZeroMQ to load, nor ``pgnet
+    send`` for the doctor."""
+
+    def run(args):
+        return getattr(importlib.import_module("." + module, __name__), command)(args)
+
+    return run
+
+
 def _parser():
     def subcommand(name, help_text, description, examples):
         sub = commands.add_parser(
@@ -69,18 +79,6 @@ def _parser():
         )
         return sub
 
-    def positive(text):
-        value = float(text)
-        if value < 0:
-            raise argparse.ArgumentTypeError("must be 0 or more, not %s" % text)
-        return value
-
-    def count(text):
-        value = int(text)
-        if value < 1:
-            raise argparse.ArgumentTypeError("must be 1 or more, not %s" % text)
-        return value
-
     def discovery_port(text):
         value = int(text) if text.strip().isdigit() else -1
         if not 1024 <= value <= 65534:
@@ -89,7 +87,7 @@ def _parser():
         return value
 
     def wait_option(sub, what, default=DEFAULT_WAIT_S):
-        sub.add_argument("--wait", "-w", type=positive, default=default, metavar="SECONDS",
+        sub.add_argument("--wait", "-w", type=seconds, default=default, metavar="SECONDS",
                          help="%s (default %g)" % (what, default))
 
     parser = argparse.ArgumentParser(
@@ -119,12 +117,12 @@ def _parser():
         "pgnet list --watch       # keep watching; Ctrl-C to stop\n"
         "pgnet list --all-rooms   # the teacher: every room's programs",
     )
-    wait_option(sub, "how long to listen for programs before showing them", 1.0)
+    wait_option(sub, "how long to listen for programs before showing them", 0.5)
     sub.add_argument("--watch", action="store_true",
                      help="keep watching, and show programs as they appear and go")
     sub.add_argument("--all-rooms", action="store_true",
                      help="show the programs of every room (PGNET_ROOM), with their rooms")
-    sub.set_defaults(run=cmd_list, chatty=True)
+    sub.set_defaults(run=_later("listing", "cmd_list"), chatty=True)
 
     sub = subcommand(
         "send", "send a message and show the reply",
@@ -144,7 +142,7 @@ def _parser():
     sub.add_argument("--raw", action="store_true",
                      help="send MESSAGE's bytes exactly as they are and show the reply "
                      "as it comes (for programs not written with pgnet)")
-    sub.set_defaults(run=cmd_send, chatty=False)
+    sub.set_defaults(run=_later("talking", "cmd_send"), chatty=False)
 
     sub = subcommand(
         "command", "send a command (such as FORWARD 0.5)",
@@ -157,7 +155,7 @@ def _parser():
     sub.add_argument("word", metavar="COMMAND", help="the command, such as FORWARD")
     sub.add_argument("params", metavar="PARAMETER", nargs="*", help="its parameters")
     wait_option(sub, "how long to look for NAME")
-    sub.set_defaults(run=cmd_command, chatty=False)
+    sub.set_defaults(run=_later("talking", "cmd_command"), chatty=False)
 
     sub = subcommand(
         "listen", "be a program called NAME and show what arrives",
@@ -169,7 +167,7 @@ def _parser():
     sub.add_argument("name", metavar="NAME", help="the name to advertise (or a port to listen on)")
     sub.add_argument("--count", "-c", type=count, metavar="N",
                      help="stop after N messages and commands (default: until Ctrl-C)")
-    sub.set_defaults(run=cmd_listen, chatty=True)
+    sub.set_defaults(run=_later("talking", "cmd_listen"), chatty=True)
 
     sub = subcommand(
         "news", "show the news a program publishes",
@@ -184,7 +182,7 @@ def _parser():
                      help="stop after N news items (default: until Ctrl-C)")
     wait_option(sub, "how long to look for NAME")
     sub.add_argument("--raw", action="store_true", help="show the news as the bytes that arrive")
-    sub.set_defaults(run=cmd_news, chatty=True)
+    sub.set_defaults(run=_later("talking", "cmd_news"), chatty=True)
 
     sub = subcommand(
         "ping", "time messages there and back",
@@ -195,10 +193,10 @@ def _parser():
     sub.add_argument("target", metavar="NAME|ADDRESS", help="the program to ping")
     sub.add_argument("--count", "-c", type=count, default=5, metavar="N",
                      help="how many messages (default 5)")
-    sub.add_argument("--interval", "-i", type=positive, default=0.2, metavar="SECONDS",
+    sub.add_argument("--interval", "-i", type=seconds, default=0.2, metavar="SECONDS",
                      help="pause between messages (default 0.2)")
     wait_option(sub, "how long to look for NAME, and to wait for each reply", 2.0)
-    sub.set_defaults(run=cmd_ping, chatty=False)
+    sub.set_defaults(run=_later("talking", "cmd_ping"), chatty=False)
 
     sub = subcommand(
         "doctor", "check this computer's network for pgnet",
@@ -209,7 +207,7 @@ def _parser():
         "pgnet doctor\npgnet doctor --wait 3     # listen longer for other computers",
     )
     wait_option(sub, "how long to listen for answers", 1.0)
-    sub.set_defaults(run=cmd_doctor, chatty=False)
+    sub.set_defaults(run=_later("doctor", "cmd_doctor"), chatty=False)
 
     sub = subcommand(
         "relay", "pass discovery on between networks that block broadcasts",
@@ -221,7 +219,7 @@ def _parser():
         "pgnet relay\n"
         "PGNET_RELAY=10.0.0.5 python3 game.py   # then, on every other computer",
     )
-    sub.set_defaults(run=cmd_relay, chatty=True)
+    sub.set_defaults(run=_later("relay", "cmd_relay"), chatty=True)
     osc_cli.add_parser(commands)
 
     add_wheelhouse_parser(commands)
@@ -230,11 +228,15 @@ def _parser():
 
 def _shutdown():
     """Say bye, and deliver what is still queued (a reply, a command) before
-    the program ends: ZeroMQ drops it otherwise."""
-    beacon = discovery.current_beacon()
+    the program ends: ZeroMQ drops it otherwise. A command loads only the
+    parts of pgnet it uses; those it did not load have nothing to close."""
+    discovery = sys.modules.get("pgnet.discovery")
+    beacon = discovery.current_beacon() if discovery is not None else None
     if beacon is not None:
         beacon.close()
-    messaging.finish()
+    messaging = sys.modules.get("pgnet.messaging")
+    if messaging is not None:
+        messaging.finish()
 
 
 def main(argv=None):

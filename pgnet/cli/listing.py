@@ -36,10 +36,13 @@ def cmd_list(args):
         peer = listening_beacon()
     if args.watch:
         return _watch(peer)
-    # Programs of other rooms are not asked: their adverts come once a second.
+    # Every copy of every name is asked; programs of other rooms are not
+    # (they do not answer): their adverts come once a second.
+    peer.send_query(None, every=True)
+    asked = time.monotonic()
     wait = max(args.wait, 1.2) if all_rooms else args.wait
     with Progress("Looking for pgnet programs (%g s)..." % wait):
-        time.sleep(max(0.0, peer.started + wait - time.monotonic()))
+        time.sleep(max(0.0, asked + wait - time.monotonic()))
     services = peer.all_services()
     if not all_rooms and (settings.room or auth.active()):
         say("Room: %s%s" % (repr(settings.room) if settings.room else "(none)",

@@ -15,7 +15,6 @@ Example:
     raise Failure("no program called 'robot'")   # one line, exit status 1
 """
 
-import ast
 import contextlib
 import logging
 import sys
@@ -200,6 +199,8 @@ def parse_value(text):
         parse_value("[1, 2]")   # [1, 2]
         parse_value("hello")    # 'hello'
     """
+    import ast  # here: only the commands that send need it
+
     try:
         return ast.literal_eval(text.strip())
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):

@@ -19,14 +19,14 @@ Example:
 """
 
 import argparse
-import glob
 import os
-import shutil
-import subprocess
 import sys
 
 from .. import __version__
 from .output import OK, Failure, note, say
+
+# subprocess, shutil and glob are imported where they are used: every pgnet
+# command builds this command's parser, and they would slow them all down.
 
 #: The kinds of computer a wheelhouse can be for, each as the pip platform
 #: tags of one download (two for macOS: Apple chips and Intel). "this" is
@@ -118,6 +118,8 @@ def pip(*args):
 
         pip("download", "--no-deps", "-d", "wheels", "msgpack")
     """
+    import subprocess
+
     result = subprocess.run(
         [sys.executable, "-m", "pip", "--disable-pip-version-check"] + list(args),
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
@@ -135,6 +137,9 @@ def pgnet_wheel(folder, given):
 
         pgnet_wheel("usb/pgnet", None)   # 'usb/pgnet/pgnet-0.1.0-py3-none-any.whl'
     """
+    import glob
+    import shutil
+
     if given:
         if os.path.abspath(os.path.dirname(given)) != folder:
             shutil.copy(given, folder)

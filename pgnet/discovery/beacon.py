@@ -140,12 +140,14 @@ class Beacon:
             name, port, host, since, self.instance, self.machine, settings.advert_ttl_s
         )
 
-    def send_query(self, name):
+    def send_query(self, name, every=False):
         """Ask the network who is ``name`` (None: who is there); the answers
-        come back to this program alone, a few milliseconds later.
+        come back to this program alone, a few milliseconds later. With
+        ``every``, every copy of a name answers, even those kept quiet
+        (see ``protocol.query``).
 
         Example: ``peer.send_query("pong")``"""
-        self._send(protocol.query(name, self.instance), self._private)
+        self._send(protocol.query(name, self.instance, every), self._private)
 
     def send_adverts(self, names=None):
         """Advertise ``names`` (all this program's names if None) now.
@@ -257,16 +259,17 @@ class Beacon:
                 if self._table.forget(packet["n"], packet["i"], ip, local):
                     self._lock.notify_all()
         elif kind == "query" and packet["i"] != self.instance:
-            self._answer(packet["n"], (ip, port), relayed)
+            self._answer(packet["n"], (ip, port), relayed, packet.get("e", False))
 
-    def _answer(self, wanted, asker, relayed):
+    def _answer(self, wanted, asker, relayed, every=False):
         base = wanted.rpartition("@")[0] if wanted else None
         with self._lock:
             # A copy on this computer that the others here do not use keeps
-            # quiet, so that a newcomer taking the first answer finds theirs.
+            # quiet, so that a newcomer taking the first answer finds theirs
+            # (unless asked for every copy: pgnet list).
             names = [
                 n for n in self.local
-                if (wanted is None or n in (wanted, base)) and self._is_used_copy(n)
+                if (wanted is None or n in (wanted, base)) and (every or self._is_used_copy(n))
             ]
         if not names:
             return

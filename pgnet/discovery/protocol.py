@@ -29,7 +29,6 @@ Example:
     parse_packet(data)   # {'t': 'query', 'n': 'pong', 'i': '928b0e4e1d82428a', 'v': 2, 'r': ''}
 """
 
-import hmac
 import socket
 
 from .. import addresses, auth, wire
@@ -169,14 +168,21 @@ def advert(name, port, host, since, instance, machine, ttl):
     }
 
 
-def query(name, instance):
+def query(name, instance, every=False):
     """A query: "who is ``name``?", or with ``name`` None, "who is there?".
+
+    A copy of a name that the other programs on its computer do not use
+    keeps quiet (so that a newcomer finds the one they use); with ``every``
+    (for ``pgnet list``) it answers too.
 
     Example:
 
         query(None, "928b0e4e1d82428a")   # everyone answers with adverts
     """
-    return {"t": "query", "n": name, "i": instance, "v": VERSION, "r": settings.room}
+    packet = {"t": "query", "n": name, "i": instance, "v": VERSION, "r": settings.room}
+    if every:
+        packet["e"] = True
+    return packet
 
 
 def bye(name, instance):
@@ -228,9 +234,7 @@ def _check_seal(data, need_seal):
         if sealed and need_seal is None:
             raise Rejected("no key")
         return
-    if not sealed or not hmac.compare_digest(
-        data[-32:], auth.tag(auth.room_key(), b"discovery", data[:-32])
-    ):
+    if not sealed or not auth.has_tag(data[-32:], auth.room_key(), b"discovery", data[:-32]):
         raise Rejected("no key")
     sender, counter, sent_at = auth.SEAL_HEAD.unpack(data[-auth.SEAL_LENGTH:-32])
     if not auth.guard.fresh(sender, counter, sent_at):
@@ -311,7 +315,7 @@ def parse_packet(data, verify=True, kinds=PROGRAM_KINDS):
     if kind not in kinds:
         raise ValueError("unknown packet type")
     if kind == "query":
-        if name is not None and not isinstance(name, str):
+        if name is not None and not isinstance(name, str) or packet.get("e", False) not in (True, False):
             raise ValueError("bad query")
     elif kind in ("advert", "bye"):
         check_name(name)

@@ -27,7 +27,9 @@ Example:
     table.lookup("pong")   # '192.168.1.40:53121'
 """
 
+import heapq
 import ipaddress
+import itertools
 import time
 from collections import deque, namedtuple
 
@@ -165,8 +167,14 @@ class ServiceTable:
         #: The names used from another computer while other computers have
         #: them too, and none is this one: ``"name@machine"`` would choose.
         self.ambiguous = set()
-        #: When ``expire`` has something to do next (``time.monotonic()``).
+        #: When ``expire`` has something to do next (``time.monotonic()``):
+        #: the beacon's thread sleeps until then, so it is exact, never the
+        #: old deadline of a record heard again since.
         self.next_expiry = float("inf")
+        # (deadline, n, key) for each deadline given to a record; those of
+        # records heard again or gone stay until they come to the top.
+        self._deadlines = []
+        self._pushed = itertools.count()
 
     def __len__(self):
         return len(self._records)
@@ -193,7 +201,7 @@ class ServiceTable:
             record.probe = probe or record.probe
             if moved:
                 self._choose(record.name)
-            self.next_expiry = min(self.next_expiry, record.deadline)
+            self._schedule(key, record)
             return record
         if len(self._records) >= MAX_RECORDS or self._per_source.get(source, 0) >= MAX_PER_SOURCE:
             self.refused += 1
@@ -202,7 +210,7 @@ class ServiceTable:
         record.probe = probe
         self._names.setdefault(record.name, {})[key] = record
         self._per_source[source] = self._per_source.get(source, 0) + 1
-        self.next_expiry = min(self.next_expiry, record.deadline)
+        self._schedule(key, record)
         self._choose(record.name)
         return record
 
@@ -219,6 +227,7 @@ class ServiceTable:
             return False
         self._remove(record)
         self._choose(name)
+        self._find_next_expiry()
         return True
 
     def _remove(self, record):
@@ -245,16 +254,33 @@ class ServiceTable:
                 table.expire(time.monotonic())
         """
         touched = set()
-        next_expiry = float("inf")
-        for record in list(self._records.values()):
-            if record.deadline <= now:
-                self._remove(record)
-                touched.add(record.name)
-            else:
-                next_expiry = min(next_expiry, record.deadline)
-        self.next_expiry = next_expiry
+        while self.next_expiry <= now:
+            record = self._records[heapq.heappop(self._deadlines)[2]]
+            self._remove(record)
+            touched.add(record.name)
+            self._find_next_expiry()
         for name in touched:
             self._choose(name)
+
+    def _schedule(self, key, record):
+        """Note the deadline ``record`` (at ``key``) was just given."""
+        if len(self._deadlines) > 2 * len(self._records) + 64:  # mostly out of date: afresh
+            self._deadlines = [(r.deadline, next(self._pushed), k) for k, r in self._records.items()]
+            heapq.heapify(self._deadlines)
+        else:
+            heapq.heappush(self._deadlines, (record.deadline, next(self._pushed), key))
+        self._find_next_expiry()
+
+    def _find_next_expiry(self):
+        deadlines = self._deadlines
+        while deadlines:
+            deadline, _, key = deadlines[0]
+            record = self._records.get(key)
+            if record is not None and record.deadline == deadline:
+                self.next_expiry = deadline
+                return
+            heapq.heappop(deadlines)  # heard again since, or gone
+        self.next_expiry = float("inf")
 
     def _order(self, record):
         """How this program ranks a record among those of its name: the

@@ -31,15 +31,23 @@ phone apps (``listen(..., announce=True)``) needs ``pip install
 import sys
 
 from ..errors import MessageError
-from . import hub as _hub
 from . import packets as _packets
-from .hub import NAME_SUFFIX, service_name  # noqa: F401 (documented names)
+from .names import NAME_SUFFIX, service_name  # noqa: F401 (documented names)
 from .packets import MAX_PACKET_BYTES  # noqa: F401 (a documented limit)
 
 __all__ = [
     "listen", "on", "wait_for_osc", "send", "send_bundle", "counts", "close",
     "MAX_PACKET_BYTES", "NAME_SUFFIX", "service_name",
 ]  # and MESSAGE, the pygame event type (it needs pygame)
+
+
+def _hub():
+    # This program's Hub, loaded on first use: it brings the game mode, and
+    # with it ZeroMQ, which the pgnet command (whose parser comes from here)
+    # need not wait for.
+    from .hub import default
+
+    return default
 
 
 def listen(address=None, name=None, announce=False):
@@ -62,7 +70,7 @@ def listen(address=None, name=None, announce=False):
 
         pgnet.osc.listen(9000, name="drums")
     """
-    return _hub.default.listen(address, name, announce).address
+    return _hub().listen(address, name, announce).address
 
 
 def on(pattern):
@@ -82,7 +90,7 @@ def on(pattern):
             print(address, "is at", args)
     """
     def register(function):
-        return _hub.default.on(pattern, function)
+        return _hub().on(pattern, function)
 
     return register
 
@@ -104,7 +112,7 @@ def wait_for_osc(pattern=None, wait_for_s=5.0):
     """
     if isinstance(wait_for_s, bool) or not isinstance(wait_for_s, (int, float)) or not wait_for_s >= 0:
         raise ValueError("wait_for_s is a number of seconds (0 or more), not %r." % (wait_for_s,))
-    return _hub.default.wait(pattern, wait_for_s)
+    return _hub().wait(pattern, wait_for_s)
 
 
 def send(target, address, *args, wait_for_s=5.0):
@@ -120,7 +128,7 @@ def send(target, address, *args, wait_for_s=5.0):
 
         pgnet.osc.send("127.0.0.1:4560", "/bounce", 60, 0.5)
     """
-    return _hub.default.send(target, _packets.encode_message(address, args), wait_for_s)
+    return _hub().send(target, _packets.encode_message(address, args), wait_for_s)
 
 
 def send_bundle(target, messages, at=None, wait_for_s=5.0):
@@ -141,7 +149,7 @@ def send_bundle(target, messages, at=None, wait_for_s=5.0):
                 "Each message of a bundle is a tuple (address, arg, ...), such "
                 "as ('/note', 60), not %r." % (message,))
         pairs.append((message[0], list(message[1:])))
-    return _hub.default.send(target, _packets.encode_bundle(pairs, at), wait_for_s)
+    return _hub().send(target, _packets.encode_bundle(pairs, at), wait_for_s)
 
 
 def counts():
@@ -154,7 +162,7 @@ def counts():
 
         print(pgnet.osc.counts().get("malformed", 0), "bad packets")
     """
-    return dict(_hub.default.counts)
+    return dict(_hub().counts)
 
 
 def close():
@@ -165,7 +173,7 @@ def close():
 
         pgnet.osc.close()
     """
-    _hub.default.close()
+    _hub().close()
 
 
 def __getattr__(name):
@@ -173,11 +181,11 @@ def __getattr__(name):
     # loop: ``if event.type == pgnet.osc.MESSAGE``), needs pygame: made on
     # first use.
     if name == "MESSAGE":
-        return _hub.default.event_type()
+        return _hub().event_type()
     raise AttributeError("module 'pgnet.osc' has no attribute %r" % name)
 
 
 # In a game that already loaded pygame, the hook must exist before its loop
 # starts; elsewhere listen() registers it, and nothing loads pygame.
 if "pygame" in sys.modules:
-    _hub.default.event_type()
+    _hub().event_type()

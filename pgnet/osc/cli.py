@@ -17,9 +17,9 @@ import time
 import warnings
 
 from .. import addresses
+from ..cli.arguments import count, seconds
 from ..commands import parse_param
 from ..errors import AddressError, MessageError, PgnetError, PgnetWarning, ServiceNameError
-from . import hub as osc_hub
 from . import packets
 
 #: Exit statuses, as the rest of the pgnet command: it worked, it failed, a
@@ -66,7 +66,7 @@ def add_parser(subcommands):
     listen.add_argument("--name", help="advertise the port to pgnet programs under this name")
     listen.add_argument("--announce", action="store_true",
                         help="announce the port to phone apps over DNS-SD (needs pgnet[osc])")
-    listen.add_argument("--count", "-c", type=_count, metavar="N",
+    listen.add_argument("--count", "-c", type=count, metavar="N",
                         help="stop after N messages (default: until Ctrl-C)")
 
     send = actions.add_parser(
@@ -83,23 +83,9 @@ def add_parser(subcommands):
     send.add_argument("address", metavar="/ADDRESS", help="the OSC address, such as /pad/1")
     send.add_argument("values", metavar="VALUE", nargs="*", help="the values to send")
     send.add_argument("--text", action="store_true", help="send every VALUE as text")
-    send.add_argument("--wait", "-w", type=_seconds, default=5.0, metavar="SECONDS",
+    send.add_argument("--wait", "-w", type=seconds, default=5.0, metavar="SECONDS",
                       help="how long to look for NAME (default 5)")
     return osc
-
-
-def _count(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be 1 or more, not %s" % text)
-    return value
-
-
-def _seconds(text):
-    value = float(text)
-    if not value >= 0:
-        raise argparse.ArgumentTypeError("must be 0 or more, not %s" % text)
-    return value
 
 
 class _Failure(Exception):
@@ -116,11 +102,14 @@ def run(args):
 
         status = run(parser.parse_args(["osc", "listen", "9000"]))
     """
+    from .hub import default as hub  # (here: the pgnet command builds its parser from this module)
+
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", PgnetWarning)
             try:
-                return _listen(args, caught) if args.osc_command == "listen" else _send(args, caught)
+                act = _listen if args.osc_command == "listen" else _send
+                return act(hub, args, caught)
             finally:
                 _show_warnings(caught)
     except KeyboardInterrupt:
@@ -136,7 +125,7 @@ def run(args):
         _note("pgnet osc %s: %s" % (args.osc_command, error))
         return FAILED
     finally:
-        osc_hub.default.close()
+        hub.close()
 
 
 def _note(text):
@@ -149,8 +138,7 @@ def _show_warnings(caught):
     del caught[:]
 
 
-def _listen(args, caught):
-    hub = osc_hub.default
+def _listen(hub, args, caught):
     receiver = hub.listen(args.listen_on, args.name, args.announce)
     print("Listening for OSC at %s%s (press Ctrl-C to stop)." % (
         receiver.address, " as %r" % args.name if args.name else ""), flush=True)
@@ -169,12 +157,12 @@ def _show(values):
     return " ".join(repr(value) for value in values)
 
 
-def _send(args, caught):
+def _send(hub, args, caught):
     values = list(args.values) if args.text else [parse_param(text) for text in args.values]
     data = packets.encode_message(args.address, values)
     if addresses.is_address(args.target):
         addresses.for_connecting(args.target)  # a bad address is a usage mistake
-    if not osc_hub.default.send(args.target, data, args.wait):
+    if not hub.send(args.target, data, args.wait):
         reasons = "; ".join(str(w.message) for w in caught) or "it could not be sent"
         del caught[:]
         raise _Failure(reasons)

@@ -33,6 +33,7 @@ from ..errors import DroppedMessageWarning, NotSentWarning, PgnetError, warn
 from ..pgzero_hooks import call_hook
 from . import packets
 from .announce import Announcement
+from .names import service_name
 from .patterns import Pattern
 from .receiver import Receiver
 
@@ -51,28 +52,12 @@ INBOX_MESSAGES = 1000
 HOOK = "on_osc_message"
 PARAMS = ("address", "args", "sender")
 
-#: What pgnet's OSC service names end with: ``listen(9000, name="drums")``
-#: advertises ``"drums/osc"``, so a program's OSC port and its pgnet
-#: messages can share one name.
-NAME_SUFFIX = "/osc"
-
 _WARNINGS = {
     "malformed": "Dropped a packet from %s that is not OSC (%s).",
     "too big": "Dropped an OSC packet from %s: %s.",
     "flood": "OSC is arriving from %s faster than this program takes it in: %s.",
     "too many waiting": "Dropped a time-tagged OSC bundle from %s: %s.",
 }
-
-
-def service_name(name):
-    """The pgnet service name under which ``name``'s OSC port is
-    advertised: ``name`` + ``NAME_SUFFIX`` (unless it ends with it already).
-
-    Example: ``service_name("drums")`` is ``"drums/osc"``."""
-    discovery.check_name(name)
-    full = name if name.endswith(NAME_SUFFIX) else name + NAME_SUFFIX
-    discovery.check_name(full)
-    return full
 
 
 class Hub:
@@ -102,7 +87,7 @@ class Hub:
         self.counts = Counter()
         self.warned = set()
         self._numbers = itertools.count()
-        self._stop_ticker = None
+        self._stops = []  # what stops the per-frame tick and the frame's wait on our sockets
         self._own_socket = None
 
     # -- listening -----------------------------------------------------------
@@ -122,8 +107,11 @@ class Hub:
         if announce:
             label = name if name is not None else "pgnet %s" % receiver.port
             self.announcements.append(Announcement(label, receiver.port))
-        if self._stop_ticker is None:
-            self._stop_ticker = scheduler.every_frame(self.tick)
+        if not self._stops:
+            # Each frame, and the moment a packet comes while a game waits
+            # for its next frame.
+            self._stops = [scheduler.every_frame(self.tick),
+                           scheduler.wake_on(self._sockets, self.tick)]
         if "pygame" in sys.modules:  # a game: the hook must exist before its loop starts
             self.event_type()
         return receiver
@@ -259,6 +247,9 @@ class Hub:
                   file=sys.stderr)
             traceback.print_exc()
 
+    def _sockets(self):
+        return [sock for receiver in self.receivers for sock in receiver.sockets]
+
     def tick(self, now):
         """Once a frame (``scheduler.every_frame``): collect and deliver.
 
@@ -343,8 +334,8 @@ class Hub:
             discovery.unadvertise(name)
         for announcement in self.announcements:
             announcement.stop()
-        if self._stop_ticker is not None:
-            self._stop_ticker()
+        for stop in self._stops:
+            stop()
         self._reset()
 
 

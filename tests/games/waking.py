@@ -3,7 +3,9 @@
 Listens on $GAME_NAME. For each command "T" it notes whether the hook ran
 inside the clock's wait between two frames (the waking frame) and the
 shortest time between two update() calls so far, then prints
-"HOOK <inside> <shortest frame in ms>". QUIT quits; so does $GAME_TIMEOUT.
+"HOOK <inside> <shortest frame in ms>". It also listens for OSC on
+any free port (printing "OSC <address>"), and does the same for each OSC
+message /t. QUIT quits; so does $GAME_TIMEOUT.
 """
 
 import os
@@ -21,6 +23,7 @@ last_update = None
 frames = 0
 
 print("LISTENING %s" % pgnet.listen(NAME), flush=True)
+print("OSC %s" % pgnet.osc.listen(), flush=True)
 
 
 def inside_the_wait():
@@ -34,6 +37,11 @@ def on_network_command(command):
     elif command == "QUIT":
         print("BYE", flush=True)
         sys.exit()
+
+
+def on_osc_message(address):
+    if address == "/t":
+        print("HOOK %s %.2f" % (inside_the_wait(), shortest * 1000), flush=True)
 
 
 def update():
