@@ -132,21 +132,24 @@ def _message(sock, flags, routed):
     if routed:
         identity = _recv(sock, flags)
         first = _recv(sock, _NOBLOCK, False)
-        return [identity, first.bytes] if not first.more else [identity] + _frames(sock, first)
+        return [identity, first.bytes] if not first.more else [identity] + frames_from(sock, first)
     first = _recv(sock, flags, False)
     if not first.more:
         return [first.bytes]
     try:
         second = _recv(sock, _NOBLOCK, False)  # (a topic is followed by its news)
     except zmq.Again:
-        return [first.bytes]  # (see _frames)
+        return [first.bytes]  # (see frames_from)
     if not second.more:
         return [first.bytes, second.bytes]
-    return [first.bytes] + _frames(sock, second)
+    return [first.bytes] + frames_from(sock, second)
 
 
-def _frames(sock, first):
-    """The frames (bytes) of the message whose first frame is ``first``."""
+def frames_from(sock, first):
+    """The frames (bytes) of the message on ``sock`` whose first frame is
+    ``first`` (a ``zmq.Frame``, received already).
+
+    Example: ``frames_from(sock, sock.recv(copy=False))   # [b"\x01score"]``"""
     frames = [first.bytes]
     while first.more:
         try:
@@ -271,15 +274,24 @@ class Endpoint:
         # nothing raises, and most calls find nothing; but once something has
         # come, receiving until that exception beats asking before each one.
         if zmq.zmq_poll([(sock, _POLLIN)], 0):  # (quicker than getsockopt(EVENTS))
-            routed = self.routed
+            take = self.next_message
             while count < limit:
                 try:
-                    frames = _message(sock, _NOBLOCK, routed)
+                    frames = take(_NOBLOCK)
                 except zmq.Again:
                     break
                 count += 1
                 self.accept(frames)
         return count
+
+    def next_message(self, flags):
+        """The frames (bytes) of the next message on the socket, received
+        with ``flags`` (zmq.Again if there is none). A kind of endpoint
+        that must see a message as ZeroMQ gave it (with its sender's
+        address) says how.
+
+        Example: ``frames = endpoint.next_message(zmq.NOBLOCK)``"""
+        return _message(self.socket, flags, self.routed)
 
     def straight(self):
         """True if a wait may read straight off this socket: no publisher

@@ -23,6 +23,7 @@ program starts (handy for a whole classroom):
 | `inbox_items` | `PGNET_INBOX_ITEMS` | arrivals of one kind waiting to be read on a socket (default 10,000) |
 | `inbox_bytes` | `PGNET_INBOX_BYTES` | bytes of one kind waiting to be read on a socket (default 32 MiB) |
 | `max_senders` | `PGNET_MAX_SENDERS` | sockets kept open for sending, per thread (default 64); the one unused for longest is closed |
+| `max_subscriptions` | `PGNET_MAX_SUBSCRIPTIONS` | topics of news a publisher holds for all its subscribers (default 2,000); a computer that subscribes to more is disconnected from it for 10 s |
 | `max_command_age_s` | `PGNET_MAX_COMMAND_AGE` | a command that waited longer than this many seconds (default 1.0) to be read is dropped, with a warning: a robot must not act on an old FORWARD. `0` or `None` keeps every command |
 
 docs/safety.md ("Safety and limits") says what each limit protects against.
@@ -81,6 +82,7 @@ class Settings:
         self.inbox_items = _env_int("PGNET_INBOX_ITEMS", 10_000)
         self.inbox_bytes = _env_int("PGNET_INBOX_BYTES", 32 * 1024 * 1024)
         self.max_senders = _env_int("PGNET_MAX_SENDERS", 64)
+        self.max_subscriptions = _env_int("PGNET_MAX_SUBSCRIPTIONS", 2000)
         self.max_command_age_s = _env_number("PGNET_MAX_COMMAND_AGE", 1.0)
         self.room = os.environ.get("PGNET_ROOM", "").strip()
         self.password = os.environ.get("PGNET_PASSWORD", "") or None

@@ -49,6 +49,21 @@ def wait_until(condition, timeout=10.0, interval=0.01, message="condition"):
         time.sleep(interval)
 
 
+def status(pid, field):
+    """A figure from /proc/PID/status, in MiB (``VmHWM``: peak memory)."""
+    with open("/proc/%d/status" % pid) as lines:
+        for line in lines:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no %s for %d" % (field, pid))
+
+
+def alive(program):
+    """Fail the test if ``program`` has ended or printed a traceback."""
+    assert program.process.poll() is None, program.stderr_text()[-3000:]
+    assert "Traceback" not in program.stderr_text(), program.stderr_text()[-3000:]
+
+
 class Program:
     """A Python program run as a separate process, its output read live.
 

@@ -20,27 +20,13 @@ import pytest
 import pgnet
 from pgnet import scheduler, wire
 from pgnet.discovery import get_beacon, protocol
-from support import ECHO_SERVICE, ROOT, Program, run, start, unique, wait_until
+from support import ECHO_SERVICE, ROOT, Program, alive, run, start, status, unique, wait_until
 
 MB = 1024 * 1024
 
 
-def status(pid, field):
-    """A figure from /proc/PID/status, in MiB (``VmHWM``: peak memory)."""
-    with open("/proc/%d/status" % pid) as lines:
-        for line in lines:
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) / 1024
-    raise AssertionError("no %s for %d" % (field, pid))
-
-
 def open_files(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
-
-
-def alive(program):
-    assert program.process.poll() is None, program.stderr_text()[-3000:]
-    assert "Traceback" not in program.stderr_text(), program.stderr_text()[-3000:]
 
 
 def nested_tuples(levels):
