@@ -224,7 +224,7 @@ def test_two_machines_discover_and_talk(net):
             % (statistics.median(in_call) * 1000, max(in_call) * 1000,
                statistics.median(since_start) * 1000)
         )
-        # A fresh program asks, and waits OWN_COMPUTER_SETTLE_S (0.15 s) for a
+        # A fresh program asks, and waits SETTLE_S (0.15 s) for a
         # copy on its own computer before taking another's; its first call
         # also loads and starts discovery (tens of ms on a busy machine).
         # Only waiting for the next advert (once a second) could take half

@@ -256,9 +256,12 @@ def discover(name, wait_for_s=5.0):
         if robot:
             pgnet.send_command(robot, "FORWARD", 0.5)
     """
-    from ..scheduler import frame_wait  # (the scheduler uses discovery)
-
-    wait_for_s = frame_wait(wait_for_s)
+    # Inside a game's frame it only looks (the scheduler says). A program
+    # that has not loaded the scheduler has no frames: it need not load it,
+    # and ZeroMQ with it, just to find a name.
+    scheduler = sys.modules.get(__package__.rpartition(".")[0] + ".scheduler")
+    if scheduler is not None:
+        wait_for_s = scheduler.frame_wait(wait_for_s)
     address = find(name, wait_for_s)
     if address is None and wait_for_s > 0:
         others = [s.name for s in get_beacon().services()]

@@ -33,20 +33,20 @@ from .alarms import Alarms
 from .answers import ANSWER_SPREAD_S, Answers
 from .table import ServiceTable
 
-#: A program just started waits this long for all the answers to its first
-#: query before choosing among programs of one name.
+#: A program just started waits up to this long (from its first query) for
+#: the answers before choosing among other computers' copies of a name: long
+#: enough for theirs (spread over ``ANSWER_SPREAD_S``) and, above all, for a
+#: copy on its own computer, which answers at once but may be slow to be
+#: scheduled on a busy machine. In a classroom where everyone runs the same
+#: game and robot, this is what makes a robot's very first message go to the
+#: game beside it. A copy on its own computer is chosen after ``LOCAL_SETTLE_S``
+#: (only the copy the others here use answers a query, at once).
 #:
-#: Example: ``discover("robot")`` right at the start returns after ``SETTLE_S``.
-SETTLE_S = ANSWER_SPREAD_S + 0.03
-
-#: ...and, if only other computers have answered by then, up to this long
-#: (from its first query) for a copy on its own computer, which answers at
-#: once but may be slow to be scheduled on a busy machine. In a classroom
-#: where everyone runs the same game and robot, this is what makes a robot's
-#: very first message go to the game beside it.
-#:
-#: Example: a robot whose game is on another computer finds it after 0.15 s.
-OWN_COMPUTER_SETTLE_S = 0.15
+#: Example: a robot finds the game beside it in 10 ms, one on another computer after 0.15 s.
+SETTLE_S = max(0.15, ANSWER_SPREAD_S + 0.03)
+#: See ``SETTLE_S``: time for a second copy on this computer to answer too,
+#: if two both think they are the one in use (they warn of it).
+LOCAL_SETTLE_S = 0.01
 
 _BATCH = 64  # packets read from a socket before looking at the jobs
 
@@ -405,7 +405,7 @@ class Beacon:
                 address = self._table.address_of(name)
                 now = time.monotonic()
                 settled_at = self.started + (
-                    SETTLE_S if self._table.chosen_is_local(name) else OWN_COMPUTER_SETTLE_S)
+                    LOCAL_SETTLE_S if self._table.chosen_is_local(name) else SETTLE_S)
                 if (address and now >= settled_at) or retry.expired(now):
                     break
                 if address:  # the other answers to our first query are on their way
