@@ -28,6 +28,23 @@ def unique(name="svc"):
     return "%s-%s" % (name, uuid.uuid4().hex[:8])
 
 
+def unused_address():
+    """``"127.0.0.1:port"`` where nothing listens and that this test process
+    has not talked to: a free port may be one an earlier test's program had
+    a moment ago, and pgnet rightly does not check again an address it has
+    a connection to, or has heard advertised.
+
+    Example: ``pgnet.send_message(unused_address(), "hello?")   # warns at once``"""
+    from pgnet import addresses, discovery, registry
+
+    peer = discovery.current_beacon()
+    known = {service.address for service in peer.services()} if peer is not None else set()
+    while True:
+        address = "127.0.0.1:%d" % addresses.free_port()
+        if address not in known and registry.existing_sender(address) is None:
+            return address
+
+
 def warning_text(caught):
     """The texts of the warnings in ``caught`` (from ``pytest.warns`` or
     ``recwarn``), one a line: what a user would have seen printed."""

@@ -13,7 +13,7 @@ import time
 import pgnet
 from pgnet import freshness
 
-from support import Program, wait_until
+from support import Program, unused_address, wait_until
 
 # Sends "FORWARD n" to argv[1] every 20 ms, printing "SENT n <time>".
 CONTROLLER = r"""
@@ -94,8 +94,9 @@ def test_a_robot_that_stops_reading_acts_on_no_old_command():
         # Nothing older than the limit (and a little for the reading itself).
         assert max(ages) < pgnet.settings.max_command_age_s + 0.3, ages
         assert numbers == sorted(numbers)
-        # The commands sent during the freeze's first 1.5 s were dropped, with a warning.
-        assert max(numbers) - len(numbers) >= 40, numbers
+        # Those sent in the freeze's first 1.5 s (some 75, fewer on a busy
+        # machine) were dropped, with a warning.
+        assert max(numbers) - len(numbers) >= 20, numbers
         assert "a command is for now" in robot.stderr_text()
         assert "Traceback" not in robot.stderr_text()
 
@@ -115,6 +116,6 @@ def test_the_age_does_not_need_the_two_clocks_to_agree():
 
 
 def test_a_command_to_nobody_is_not_sent_and_says_so(recwarn):
-    address = "127.0.0.1:%d" % free_port()
+    address = unused_address()
     pgnet.send_command(address, "FORWARD", 1)
     assert any("Not sent" in str(w.message) or "is not there" in str(w.message) for w in recwarn)

@@ -12,7 +12,7 @@ import pytest
 
 import pgnet
 from pgnet import addresses
-from support import run, start, unique, warning_text
+from support import run, start, unique, unused_address, warning_text
 
 
 # -- messages --------------------------------------------------------------------
@@ -191,7 +191,7 @@ def test_news_to_several_subscribers_with_topic_prefixes():
     lambda address: pgnet.send_command(address, "GO"),
 ], ids=["message", "command"])
 def test_a_send_to_an_address_where_nothing_listens_warns_at_once(send):
-    address = "127.0.0.1:%d" % addresses.free_port()
+    address = unused_address()
     started = time.monotonic()
     with pytest.warns(pgnet.NotSentWarning) as caught:
         assert send(address) is None
@@ -208,7 +208,7 @@ def test_a_send_to_a_network_this_computer_cannot_reach_says_so_at_once(monkeypa
         return OSError(errno.ENETUNREACH, "Network is unreachable")
 
     monkeypatch.setattr(reachable, "try_connection", no_route)
-    address = "127.0.0.1:%d" % addresses.free_port()  # (never really tried: nothing leaves)
+    address = unused_address()  # (never really tried: nothing leaves)
     with pytest.warns(pgnet.NotSentWarning) as caught:
         assert pgnet.send_message(address, "hello?") is None
     assert "cannot reach %s (Network is unreachable)" % address in warning_text(caught)
