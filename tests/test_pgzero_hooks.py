@@ -47,14 +47,17 @@ def test_two_games_run_with_pgzrun_go():
 SHORT_HOOKS_DRIVER = """
 import os, pgnet
 name = os.environ["GAME_NAME"]
+import time
 print("REPLY %r" % (pgnet.send_message(name, "hello", wait_for_reply_s=10),))
 pgnet.send_command(name, "JUMP", 2, "high")
-for attempt in range(100):
+deadline = time.monotonic() + 15
+while time.monotonic() < deadline:
     # The game subscribes once it sees this name; ask whether news came.
     pgnet.publish_news(name + "-news", "weather", "sunny")
     if pgnet.send_message(name, "news?", wait_for_reply_s=10):
         print("NEWS ARRIVED")
         break
+    time.sleep(0.02)
 pgnet.send_command(name, "QUIT")
 """
 
@@ -68,7 +71,7 @@ def test_hooks_taking_some_of_their_parameters():
         player.expect(r"^LISTENING ")
         with Program(SHORT_HOOKS_DRIVER, env=env) as driver:
             driver.expect(r"^REPLY 'HELLO'$")
-            driver.expect(r"^NEWS ARRIVED$", timeout=15)
+            driver.expect(r"^NEWS ARRIVED$", timeout=20)
             player.expect(r"^BYE$")
             assert driver.wait() == 0, driver.stderr_text()
         assert_clean(player)
@@ -204,7 +207,11 @@ def describe_frames(stats):
 
 
 def check_frames(stats):
-    assert stats["max_pump_cpu"] <= MAX_PUMP_CPU_S, stats
+    # A typical frame's share of pgnet's work is bounded (without the time
+    # limit a flood made most frames' pump take 13-30 ms of CPU); the
+    # slowest one may also have shared the CPU with a busy machine.
+    assert stats["median_pump_cpu"] <= MAX_PUMP_CPU_S / 2, stats
+    assert stats["max_pump_cpu"] <= 2 * MAX_PUMP_CPU_S, stats
     assert stats["max_frame"] <= MAX_FRAME_S, stats
 
 
@@ -267,7 +274,10 @@ def test_hooks_run_while_the_game_waits_for_its_next_frame_at_the_same_frame_rat
                        15, message="the hook")
             hook = [text for text in player.lines if text.startswith("HOOK ")][-1].split()
             inside.append(hook[1] == "True")
-            assert float(hook[2]) >= 14.0, hook  # a frame never comes early
+            # Frames never come early: clock.tick(60) makes them 16 ms and
+            # more. (One frame alone may seem shorter on a busy machine, when
+            # the update before it was called late.)
+            assert float(hook[2]) >= 15.5, hook
         pgnet.send_command(name, "QUIT")
         player.expect(r"^BYE$")
         assert_clean(player)

@@ -65,8 +65,10 @@ def _wait_frame_program(handle):
         for number in range(3):
             pgnet.send_command(name, "T")
             program.expect(r"^(HANDLED|EVENT) T", timeout=15)
-            shortest = float(program.expect(r"^SHORTEST ([\d.]+)$", timeout=15).group(1))
-            assert shortest >= 14.0, shortest  # frames no faster than clock.tick(60)
+            # Frames no faster than clock.tick(60) makes them (16 ms and more;
+            # one alone may seem shorter on a busy machine, after a late one).
+            mean = float(program.expect(r"^MEAN ([\d.]+)$", timeout=15).group(1))
+            assert mean >= 15.5, mean
         pgnet.send_command(name, "QUIT")
         program.expect(r"^BYE$")
         assert program.wait() == 0, program.stderr_text()

@@ -3,8 +3,8 @@
 Listens on $GAME_NAME. With $HANDLE set, network events go to a handler
 during wait_frame, which prints "HANDLED <command> <inside wait_frame>";
 without it they come from pygame.event.get(): "EVENT <command>". Every
-command also prints the shortest time between two wait_frame returns so
-far ("SHORTEST <ms>"). QUIT quits; so does $GAME_TIMEOUT.
+command also prints the mean time between two wait_frame returns so far
+("MEAN <ms>"). QUIT quits; so does $GAME_TIMEOUT.
 """
 
 import os
@@ -23,11 +23,12 @@ screen = pygame.display.set_mode((200, 100))
 clock = pygame.time.Clock()
 started = time.monotonic()
 waiting = False
-shortest = float("inf")
+mean = float("nan")  # the mean frame so far, once the first frames settle in
+since = None
 
 
 def on_command(command):
-    print("SHORTEST %.2f" % (shortest * 1000), flush=True)
+    print("MEAN %.2f" % (mean * 1000), flush=True)
     if command == "QUIT":
         print("BYE", flush=True)
         sys.exit()
@@ -40,7 +41,6 @@ def handle(event):
 
 
 print("LISTENING %s" % pgnet.listen(NAME), flush=True)
-last = None
 frames = 0
 while True:
     pgnet.pump()
@@ -57,8 +57,9 @@ while True:
     pgnet.wait_frame(clock, 60, handle if HANDLE else None)
     waiting = False
     now, frames = time.perf_counter(), frames + 1
-    if last is not None and frames > 5:
-        shortest = min(shortest, now - last)
-    last = now
+    if frames == 5:
+        since = now
+    elif frames > 5:
+        mean = (now - since) / (frames - 5)
     if frames == 10:
         print("RUNNING", flush=True)

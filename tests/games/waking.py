@@ -2,8 +2,8 @@
 
 Listens on $GAME_NAME. For each command "T" it notes whether the hook ran
 inside the clock's wait between two frames (the waking frame) and the
-shortest time between two update() calls so far, then prints
-"HOOK <inside> <shortest frame in ms>". It also listens for OSC on
+mean time between two update() calls so far, then prints
+"HOOK <inside> <mean frame in ms>". It also listens for OSC on
 any free port (printing "OSC <address>"), and does the same for each OSC
 message /t. QUIT quits; so does $GAME_TIMEOUT.
 """
@@ -18,8 +18,8 @@ import pgnet
 
 NAME = os.environ["GAME_NAME"]
 GIVE_UP = time.monotonic() + float(os.environ.get("GAME_TIMEOUT", "20"))
-shortest = float("inf")
-last_update = None
+mean = float("nan")  # the mean frame so far, once the first frames settle in
+since = None
 frames = 0
 
 print("LISTENING %s" % pgnet.listen(NAME), flush=True)
@@ -33,7 +33,7 @@ def inside_the_wait():
 
 def on_network_command(command):
     if command == "T":
-        print("HOOK %s %.2f" % (inside_the_wait(), shortest * 1000), flush=True)
+        print("HOOK %s %.2f" % (inside_the_wait(), mean * 1000), flush=True)
     elif command == "QUIT":
         print("BYE", flush=True)
         sys.exit()
@@ -41,16 +41,17 @@ def on_network_command(command):
 
 def on_osc_message(address):
     if address == "/t":
-        print("HOOK %s %.2f" % (inside_the_wait(), shortest * 1000), flush=True)
+        print("HOOK %s %.2f" % (inside_the_wait(), mean * 1000), flush=True)
 
 
 def update():
-    global last_update, shortest, frames
+    global mean, since, frames
     now = time.perf_counter()
     frames += 1
-    if last_update is not None and frames > 5:  # (the first frames settle in)
-        shortest = min(shortest, now - last_update)
-    last_update = now
+    if frames == 5:  # (the first frames settle in)
+        since = now
+    elif frames > 5:
+        mean = (now - since) / (frames - 5)
     if frames == 10:
         print("RUNNING", flush=True)
     if time.monotonic() > GIVE_UP:
