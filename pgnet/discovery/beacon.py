@@ -72,7 +72,6 @@ class Beacon:
         self.all_rooms = all_rooms
         self.instance = uuid.uuid4().hex[:16]
         self.machine = socket.gethostname()
-        self.started = time.monotonic()
         self.local = {}  # name -> (port, host or None, since)
         self.bad_packets = 0
         self.other_rooms = 0  # packets of other rooms, ignored
@@ -100,7 +99,9 @@ class Beacon:
             target=self._run, name="pgnet-discovery", daemon=True
         )
         self._thread.start()
-        self.started = time.monotonic()  # (the answers are to this query)
+        #: When it sent its first query (``time.monotonic()``): what it waits
+        #: from for the answers (see ``wait_for``, ``settle``).
+        self.started = time.monotonic()
         self.send_query(None)
 
     @property
