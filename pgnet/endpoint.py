@@ -121,6 +121,30 @@ def _receive_within(endpoint, timeout_ms):
         return None
 
 
+def receive_frame(endpoint, timeout_ms):
+    """The next frame on ``endpoint``, as bytes, waiting up to
+    ``timeout_ms`` for it; or None. For a peer that sends one-frame
+    messages: the quickest receive. (Should a peer send more frames, each
+    comes as a message of its own, to be dropped as malformed.)
+
+    Example: ``frame = receive_frame(sender, slice_ms(5.0))``"""
+    if endpoint.timeout_ms != timeout_ms:
+        endpoint.socket.setsockopt(_RCVTIMEO, timeout_ms)
+        endpoint.timeout_ms = timeout_ms
+    try:
+        return _recv(endpoint.socket)
+    except zmq.Again:
+        return None
+
+
+def slice_ms(remaining_s):
+    """How long one receive of a wait with ``remaining_s`` seconds left may
+    take, in ms: at most about 0.2 s, so that Ctrl-C lands between two.
+
+    Example: ``slice_ms(5.0)   # 201``"""
+    return 201 if remaining_s >= 0.2 else int(remaining_s * 1000) + 1
+
+
 def _message(sock, flags, routed):
     """The frames (bytes) of the next message on ``sock``, received with
     ``flags``: zmq.Again if there is none. ``routed``: a ROUTER socket,
@@ -321,8 +345,7 @@ class Endpoint:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 break
-            # Slices keep Ctrl-C prompt: KeyboardInterrupt lands between them.
-            timeout_ms = 201 if remaining >= 0.2 else int(remaining * 1000) + 1
+            timeout_ms = slice_ms(remaining)
             if not self.straight():
                 poll(self, timeout_ms)
                 self.receive_all()

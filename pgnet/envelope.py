@@ -32,7 +32,7 @@ Example:
 """
 
 __all__ = [
-    "VERSION", "MESSAGE", "COMMAND", "ERROR", "LEAN", "LEAN_OFFER",
+    "VERSION", "MESSAGE", "COMMAND", "ERROR", "LEAN", "LEAN_OFFER", "HEADER_BYTES", "REPLY",
     "request", "read_request", "is_lean", "reply_frames", "read_reply",
 ]
 
@@ -57,11 +57,18 @@ LEAN = bytes([VERSION])
 #: Example: ``[number, LEAN_OFFER, b"", MESSAGE, body]``.
 LEAN_OFFER = b"\x00pgnet-lean-2"
 
-_HEADER = 10  # the lean envelope's version, kind and number
+#: How many bytes come before the body in the lean envelope: the version,
+#: the kind and the 8-byte number. Example: ``body = frame[HEADER_BYTES:]``.
+HEADER_BYTES = 10
+#: What a lean reply starts with, before the request's number.
+#: Example: ``if frame[:HEADER_BYTES] == REPLY + number: ...``.
+REPLY = LEAN + b"R"
+
+_HEADER = HEADER_BYTES
 _RAW = LEAN + b"B"  # a message of raw bytes
 _HEADS = {MESSAGE: LEAN + b"M", COMMAND: LEAN + b"C"}
 _KINDS = {LEAN + b"M": (MESSAGE, False), LEAN + b"C": (COMMAND, False), _RAW: (MESSAGE, True)}
-_REPLY = LEAN + b"R"
+_REPLY = REPLY
 _ERROR_REPLY = LEAN + b"E"
 
 

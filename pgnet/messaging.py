@@ -131,12 +131,10 @@ def request(address, body, raw, wait_s):
         asked, arrival = request("quiz", wire.encode("6 x 7?"), False, 5.0)
     """
     sender = registry.connected_sender(address, wait_s)
-    number = None if sender is None else sender.send(MESSAGE, body, raw, wait_s)
-    if number is None:
+    arrival = False if sender is None else sender.ask(body, raw, wait_s)
+    if arrival is False:
         return False, None
-    arrival = sender.wait(wait_s, None, lambda a: a.extra == number)
     if arrival is None:
-        sender.waiting.pop(number, None)
         # Start afresh next time: the old socket may hold an unanswered request.
         registry.forget(sender)
         return True, None

@@ -278,3 +278,48 @@ def test_the_lean_envelope_with_a_room_password():
         with Program(["-c", asker.replace("\n    ", "\n"), address]) as stranger:
             assert stranger.expect(r"FIRST (.*)").group(1) == "None"
         assert "without this room's password" in listener.stderr_text()
+
+
+# A listener that speaks the lean envelope, in plain pyzmq, and answers some
+# messages oddly: "stray" with someone else's reply and a malformed frame
+# before the real reply, "fail" with an error reply, "garbled" with a reply
+# that is not a pgnet message.
+LEAN_ROUTER = """
+import msgpack, zmq
+sock = zmq.Context.instance().socket(zmq.ROUTER)
+port = sock.bind_to_random_port("tcp://127.0.0.1")
+print("READY 127.0.0.1:%d" % port, flush=True)
+while True:
+    frames = sock.recv_multipart()
+    identity = frames[0]
+    if len(frames) == 2:
+        number, body = frames[1][2:10], frames[1][10:]
+    else:  # the first message of a new sender: four frames and the offer
+        number, body = frames[1], frames[-1]
+    message = msgpack.unpackb(body)
+    reply = lambda head, data: sock.send_multipart([identity, head + number + data])
+    if message == "stray":
+        sock.send_multipart([identity, b"\\x02R" + (999).to_bytes(8, "big") + msgpack.packb("not yours")])
+        sock.send_multipart([identity, b"junk"])
+        reply(b"\\x02R", msgpack.packb("yours"))
+    elif message == "fail":
+        reply(b"\\x02E", msgpack.packb("it could not"))
+    elif message == "garbled":
+        reply(b"\\x02R", b"\\xc1")
+    else:
+        reply(b"\\x02R", msgpack.packb(["lean", message]))
+"""
+
+
+def test_a_lean_sender_takes_its_own_reply_and_nothing_else():
+    peer, address = start(LEAN_ROUTER)
+    with peer:
+        assert pgnet.send_message(address, "hello", wait_for_reply_s=5) == ["lean", "hello"]
+        assert registry.existing_sender(address).lean
+        with pytest.warns(pgnet.DroppedMessageWarning, match="malformed reply"):
+            assert pgnet.send_message(address, "stray", wait_for_reply_s=5) == "yours"
+        with pytest.warns(pgnet.RemoteErrorWarning, match="it could not"):
+            assert pgnet.send_message(address, "fail", wait_for_reply_s=5) is None
+        with pytest.warns(pgnet.RemoteErrorWarning, match="could not be read"):
+            assert pgnet.send_message(address, "garbled", wait_for_reply_s=5) is None
+        assert pgnet.send_message(address, "again", wait_for_reply_s=5) == ["lean", "again"]
