@@ -331,7 +331,9 @@ def publish_news(address, topic, news, raw=False):
 
         pgnet.publish_news("weather", "temperature", 21.5)
     """
-    topic = _topic(topic).encode("utf-8")
+    # (A short text topic, the usual kind, needs no checking: 63 characters
+    # are at most 252 bytes.)
+    topic = (topic if type(topic) is str and len(topic) < 64 else _topic(topic)).encode("utf-8")
     body = _raw_body(news) if raw else wire.encode(news)
     publisher = registry.bound_publisher(address)
     with publisher.lock:
@@ -361,9 +363,7 @@ def subscribe(address, topic="", wait_for_s=None, raw=False):
     started = time.monotonic()
 
     def start(subscriber):
-        subscriber.waited_since(started)
-        subscriber.raw = raw
-        subscriber.add_topic(topic)
+        subscriber.want((topic,), raw, started)
         return subscriber
 
     if _scheduler.events and wait_for_s is None:
@@ -434,16 +434,15 @@ def next_news(sources, topics, wait_s, raw=False):
     for source in sources:
         subscriber = registry.connected_subscriber(source, wait_s)
         if subscriber is not None:
-            subscriber.waited_since(started)
-            subscriber.raw = raw
-            for topic in topics:
-                subscriber.add_topic(topic)
+            subscriber.want(topics, raw, started)
             subscribers.append(subscriber)
     if not subscribers:
         return None
-    prefixes = tuple(topics)
     # (Every topic starts with "": then there is nothing to check.)
-    matches = None if "" in prefixes else lambda a: a.extra.startswith(prefixes)
+    prefixes = None if "" in topics else tuple(topics)
+    matches = None if prefixes is None else lambda a: a.extra.startswith(prefixes)
+    if len(subscribers) == 1:
+        return subscribers[0].wait(wait_s, "news", matches)
     return transport.wait_any(subscribers, wait_s, "news", matches)
 
 
