@@ -42,8 +42,10 @@ _SHARED_SLICE_MS = 50  # the longest a wait holds publishers another thread may 
 _BIND_RETRY_INTERVAL_S = 0.01
 
 # Bodies at least this big are handed to ZeroMQ without a copy (it keeps
-# them alive until sent); smaller ones cost less to copy.
-_ZERO_COPY_BYTES = 65536
+# them alive until sent); smaller ones cost less to copy. (Without a copy,
+# pyzmq's own thread takes Python's lock to let go of each body once it
+# has left: at 100 KB, a stream of news cost the publisher more that way.)
+_ZERO_COPY_BYTES = 1 << 20
 
 # pyzmq's flags as plain ints: combining its enum flags costs microseconds.
 _NOBLOCK = int(zmq.NOBLOCK)
