@@ -216,8 +216,13 @@ def measure(netns, quick=False):
         with netns.Network(prefix="pgb") as network:
             results["traffic"].append(traffic_and_idle(network, services))
     for names in (30, 90, 180):
-        with netns.Network(prefix="pgb") as network:
-            results["cost"].append(packet_cost(network, names))
+        # Twice in a full run, keeping the cheaper: another process busy at
+        # the same time can only make a 3-second window cost more, never less.
+        tries = []
+        for _ in range(1 if quick else 2):
+            with netns.Network(prefix="pgb") as network:
+                tries.append(packet_cost(network, names))
+        results["cost"].append(min(tries, key=lambda cost: cost["us_per_packet"]))
     with netns.Network(prefix="pgb") as network:
         results["convergence"].append(convergence(network, 3, 12 if quick else 30))
     return results
