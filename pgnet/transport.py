@@ -255,12 +255,15 @@ class Sender(Endpoint):
         not be sent (warned).
 
         Example: ``arrival = sender.ask(wire.encode("6 x 7?"), False, 5.0)``"""
-        if not self.lean or self.waiting or self.inbox.count or self.publishers or settings.password:
+        if (wait_s <= 0 or not self.lean or self.waiting or self.inbox.count or self.publishers
+                or settings.password):
             number = self.send(MESSAGE, body, raw, wait_s)
             return False if number is None else self._reply_to(number, wait_s)
-        # The usual case (no other reply awaited, no publisher to keep
-        # working, no seals), in the fewest steps, for a round trip pays for
-        # each, many times over on a busy computer: the next frame is the reply.
+        # The usual case (a wait, no other reply awaited, no publisher to
+        # keep working, no seals), in the fewest steps, for a round trip pays
+        # for each, many times over on a busy computer: the next frame is the
+        # reply. (A wait of 0, a look inside a game's frame, goes the general
+        # way, which never blocks.)
         number = _pack_number(next(self._numbers))
         try:
             send_frames(self.socket, [_MESSAGE_HEADS[raw] + number + body])

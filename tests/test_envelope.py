@@ -323,3 +323,16 @@ def test_a_lean_sender_takes_its_own_reply_and_nothing_else():
         with pytest.warns(pgnet.RemoteErrorWarning, match="could not be read"):
             assert pgnet.send_message(address, "garbled", wait_for_reply_s=5) is None
         assert pgnet.send_message(address, "again", wait_for_reply_s=5) == ["lean", "again"]
+
+
+def test_a_wait_of_zero_only_looks_even_in_the_lean_envelope():
+    # (A look must never block: inside a game's frame every wait is 0. A
+    # reply takes tens of microseconds at least, so a look right after
+    # sending finds none.)
+    peer, address = start(LEAN_ROUTER)
+    with peer:
+        assert pgnet.send_message(address, "hello", wait_for_reply_s=5) == ["lean", "hello"]
+        assert registry.existing_sender(address).lean
+        with pytest.warns(pgnet.NoReplyWarning):
+            assert pgnet.send_message(address, "quick", wait_for_reply_s=0) is None
+        assert pgnet.send_message(address, "again", wait_for_reply_s=5) == ["lean", "again"]
