@@ -69,9 +69,10 @@ def figure_round_trip(quick, notes):
     for result, where in ((pinned, "pinned to one CPU"), (free, "unpinned")):
         notes.append(
             "Round trips %s: UDP ping-pong (the floor) %s, raw REQ/REP %s, raw done well "
-            "(Cython-level calls) %s, DEALER -> ROUTER with the four-frame envelope %s; "
+            "(Cython-level calls) %s, DEALER -> ROUTER with the four-frame envelope %s, "
+            "the lean envelope with pgnet.wire's checks and nothing else of pgnet %s; "
             "pgnet by address %s." % (where, *(us(result[k]["median"]) for k in
-                                               ("udp", "raw", "well", "frames", "address"))))
+                                               ("udp", "raw", "well", "frames", "wire", "address"))))
     return [row(pinned, "address", "by address, pinned to one CPU", 1.15),
             row(free, "address", "by address, unpinned", 1.3),
             row(free, "name", "by service name, unpinned", 1.3)]

@@ -205,6 +205,29 @@ for _ in range(10**7):
     send(sock, packer.pack(request))
 """
 
+#: pgnet's lean envelope and its checks on what is carried (pgnet.wire),
+#: with none of pgnet's other steps: a ROUTER that answers each one-frame
+#: request with a one-frame reply, with Cython-level calls. The floor for
+#: pgnet's round trip while it checks every message as it does.
+WIRE_ONLY_SERVER = r"""
+import zmq
+from pgnet import envelope, wire
+sock = zmq.Context.instance().socket(zmq.ROUTER)
+sock.setsockopt(zmq.RCVTIMEO, 60000)
+port = sock.bind_to_random_port("tcp://127.0.0.1")
+print("READY 127.0.0.1:%d" % port, flush=True)
+send, recv = zmq.backend.Socket.send, zmq.backend.Socket.recv
+head = envelope.HEADER_BYTES
+for _ in range(10**7):
+    try:
+        identity, frame = recv(sock), recv(sock)
+    except zmq.Again:
+        break
+    request = wire.decode(frame[head:])
+    send(sock, identity, zmq.SNDMORE)
+    send(sock, envelope.REPLY + frame[2:head] + wire.encode(request))
+"""
+
 #: A requester among many (argv: "raw" or "pgnet", the address, how many
 #: requests): prints READY, waits for "go" on stdin, then RESULT {"s": time}.
 REQUESTER = r"""

@@ -31,6 +31,7 @@ from .programs import (
     RAW_SERVER,
     RAW_WELL_SERVER,
     UDP_SERVER,
+    WIRE_ONLY_SERVER,
     WITH_PGNET,
 )
 
@@ -51,10 +52,11 @@ def unique_name(word):
 def work_round_trip(total, rounds, pinned=False):
     """Time request/reply round trips: UDP, raw REQ/REP, raw pgnet frames, pgnet.
 
-    Six kinds, `total` calls each, in `rounds` interleaved rounds against
+    Seven kinds, `total` calls each, in `rounds` interleaved rounds against
     echo servers: "udp" (UDP ping-pong: the floor), "raw" (REQ/REP, naive
     pyzmq), "well" (REQ/REP with pyzmq's Cython-level calls), "frames"
-    (DEALER/ROUTER with pgnet's four frames), "address" and "name"
+    (DEALER/ROUTER with pgnet's four frames), "wire" (the lean envelope and
+    pgnet.wire's checks, nothing else of pgnet), "address" and "name"
     (`pgnet.send_message`). `pinned` runs this process and the servers on
     one CPU. Example: `work_round_trip(900, 6)["raw"]` is like
     `{"median": 4.4e-05, "p99": ..., "n": 900}`.
@@ -64,6 +66,7 @@ def work_round_trip(total, rounds, pinned=False):
     import msgpack
     import zmq
     import pgnet
+    from pgnet import envelope, wire
 
     if pinned:  # the servers started below inherit it
         os.sched_setaffinity(0, {max(os.sched_getaffinity(0))})
@@ -72,11 +75,13 @@ def work_round_trip(total, rounds, pinned=False):
             Child(script(RAW_WELL_SERVER)) as well_server, \
             Child(script(UDP_SERVER)) as udp_server, \
             Child(script(RAW_ROUTER_SERVER)) as router_server, \
+            Child(script(WIRE_ONLY_SERVER)) as wire_server, \
             Child(script(PGNET_SERVER, name)) as pgnet_server:
         raw_address = raw_server.expect("READY", 20)
         well_address = well_server.expect("READY", 20)
         udp_host, udp_port = udp_server.expect("READY", 20).split(":")
         router_address = router_server.expect("READY", 20)
+        wire_address = wire_server.expect("READY", 20)
         pgnet_address = pgnet_server.expect("READY", 20)
         udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         udp.settimeout(5)
@@ -91,7 +96,12 @@ def work_round_trip(total, rounds, pinned=False):
         dealer = zmq.Context.instance().socket(zmq.DEALER)
         dealer.setsockopt(zmq.RCVTIMEO, 5000)
         dealer.connect("tcp://" + router_address)
+        wire_dealer = zmq.Context.instance().socket(zmq.DEALER)
+        wire_dealer.setsockopt(zmq.RCVTIMEO, 5000)
+        wire_dealer.connect("tcp://" + wire_address)
         numbers = iter(range(1, 10**9))
+        head = envelope.HEADER_BYTES
+        lean_message = envelope.request(envelope.MESSAGE, b"", b"", False, True)[0]
 
         def raw():
             sock.send(msgpack.packb(PAYLOAD))
@@ -110,6 +120,14 @@ def work_round_trip(total, rounds, pinned=False):
             dealer.send_multipart([number, b"", b"message", msgpack.packb(PAYLOAD)])
             return msgpack.unpackb(dealer.recv_multipart()[-1])
 
+        def wire_only():
+            number = next(numbers).to_bytes(8, "big")
+            send(wire_dealer, lean_message + number + wire.encode(PAYLOAD))
+            reply = recv(wire_dealer)
+            if reply[:head] != envelope.REPLY + number:
+                raise RuntimeError("wrong reply in the round-trip benchmark")
+            return wire.decode(reply[head:])
+
         def by_address():
             return pgnet.send_message(pgnet_address, PAYLOAD, wait_for_reply_s=5)
 
@@ -117,7 +135,7 @@ def work_round_trip(total, rounds, pinned=False):
             return pgnet.send_message(name, PAYLOAD, wait_for_reply_s=5)
 
         kinds = {"udp": udp_ping, "raw": raw, "well": raw_well, "frames": pgnet_frames,
-                 "address": by_address, "name": by_name}
+                 "wire": wire_only, "address": by_address, "name": by_name}
         times = {kind: [] for kind in kinds}
         for call in kinds.values():
             for _ in range(200):
@@ -134,7 +152,7 @@ def work_round_trip(total, rounds, pinned=False):
                     start = clock()
                     call()
                     store.append(clock() - start)
-        for each in (sock, dealer, well):
+        for each in (sock, dealer, well, wire_dealer):
             each.close(0)
         udp.close()
     return {kind: {"median": statistics.median(v), "p99": _percentile(v, 0.99), "n": len(v)}
