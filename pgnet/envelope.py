@@ -64,11 +64,9 @@ HEADER_BYTES = 10
 #: Example: ``if frame[:HEADER_BYTES] == REPLY + number: ...``.
 REPLY = LEAN + b"R"
 
-_HEADER = HEADER_BYTES
 _RAW = LEAN + b"B"  # a message of raw bytes
 _HEADS = {MESSAGE: LEAN + b"M", COMMAND: LEAN + b"C"}
 _KINDS = {LEAN + b"M": (MESSAGE, False), LEAN + b"C": (COMMAND, False), _RAW: (MESSAGE, True)}
-_REPLY = REPLY
 _ERROR_REPLY = LEAN + b"E"
 
 
@@ -102,9 +100,9 @@ def read_request(frames):
     if len(frames) == 2:
         frame = frames[1]
         kind = _KINDS.get(frame[:2])
-        if kind is not None and len(frame) >= _HEADER:
-            number = frame[2:_HEADER]
-            return kind[0], kind[1], number, frame[_HEADER:], (frames[0], number)
+        if kind is not None and len(frame) >= HEADER_BYTES:
+            number = frame[2:HEADER_BYTES]
+            return kind[0], kind[1], number, frame[HEADER_BYTES:], (frames[0], number)
     try:
         delimiter = frames.index(b"", 1)
     except ValueError:
@@ -138,7 +136,7 @@ def reply_frames(route, body, error=False):
 
     Example: ``reply_frames(route, wire.encode("yes"))``"""
     if type(route) is tuple:
-        return [route[0], (_ERROR_REPLY if error else _REPLY) + route[1] + body]
+        return [route[0], (_ERROR_REPLY if error else REPLY) + route[1] + body]
     return route + [ERROR, body] if error else route + [body]
 
 
@@ -151,8 +149,8 @@ def read_reply(frames):
     if len(frames) == 1:
         frame = frames[0]
         head = frame[:2]
-        if (head == _REPLY or head == _ERROR_REPLY) and len(frame) >= _HEADER:
-            return frame[2:_HEADER], frame[_HEADER:], head == _ERROR_REPLY, True
+        if (head == REPLY or head == _ERROR_REPLY) and len(frame) >= HEADER_BYTES:
+            return frame[2:HEADER_BYTES], frame[HEADER_BYTES:], head == _ERROR_REPLY, True
         return None
     # The four-frame envelope, sent back with the offer by an older listener.
     rest = frames[2:] if frames[1] == LEAN_OFFER else frames[1:]
