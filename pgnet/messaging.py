@@ -68,14 +68,17 @@ _scheduler = scheduler.default
 
 
 def _wait_limit(wait_for_s):
+    # How long a call asked to wait for wait_for_s seconds may wait: that
+    # (default 5), or 0 inside a Pygame Zero frame, where waiting would
+    # freeze the game (see scheduler.frame_wait).
     if wait_for_s is None:
-        return DEFAULT_WAIT_S
-    if not wait_for_s >= 0:  # (also NaN, which would never end)
+        wait_for_s = DEFAULT_WAIT_S
+    elif not wait_for_s >= 0:  # (also NaN, which would never end)
         raise ValueError(
             "wait_for_s must be a number of seconds: 0 to just check, or "
             "pgnet.FOREVER for no limit; got %r." % (wait_for_s,)
         )
-    return wait_for_s
+    return scheduler.frame_wait(wait_for_s)
 
 
 # -- messages ------------------------------------------------------------------
@@ -104,7 +107,7 @@ def send_message(address, message, wait_for_reply_s=None, raw=False):
             lambda s: s.send(MESSAGE, body, raw, DEFAULT_WAIT_S),
         )
         return None
-    wait = scheduler.frame_wait(_wait_limit(wait_for_reply_s))
+    wait = _wait_limit(wait_for_reply_s)
     asked, arrival = request(address, body, raw, wait)
     if arrival is not None:
         return arrival.data
@@ -182,7 +185,7 @@ def wait_for_message(address, wait_for_s=None):
 
         question = pgnet.wait_for_message("quiz", wait_for_s=30)
     """
-    arrival = next_message(address, scheduler.frame_wait(_wait_limit(wait_for_s)))
+    arrival = next_message(address, _wait_limit(wait_for_s))
     return None if arrival is None else arrival.data
 
 
@@ -300,7 +303,7 @@ def wait_for_command(address, wait_for_s=None):
         if command == "FORWARD":
             speed = params[0]
     """
-    wait = scheduler.frame_wait(_wait_limit(wait_for_s))
+    wait = _wait_limit(wait_for_s)
     listener = registry.bound_listener(address)
     with listener.lock:
         arrival = listener.wait(wait, "command")
@@ -369,7 +372,7 @@ def subscribe(address, topic="", wait_for_s=None, raw=False):
     if _scheduler.events and wait_for_s is None:
         scheduler.when_found(registry.connected_subscriber, address, start, patient=True)
         return False
-    wait = scheduler.frame_wait(_wait_limit(wait_for_s))
+    wait = _wait_limit(wait_for_s)
     subscriber = registry.connected_subscriber(address, wait)
     if subscriber is None:
         return False
@@ -413,7 +416,7 @@ def wait_for_news(address, topic="", wait_for_s=None, raw=False):
             topic, reading = pgnet.wait_for_news("weather", wait_for_s=60)
             print(topic, reading)
     """
-    arrival = next_news([address], [_topic(topic)], scheduler.frame_wait(_wait_limit(wait_for_s)), raw)
+    arrival = next_news([address], [_topic(topic)], _wait_limit(wait_for_s), raw)
     return (arrival.extra, arrival.data) if arrival else (None, None)
 
 
