@@ -82,16 +82,21 @@ def test_replies_are_read_in_either_envelope(frames, expected):
 
 # -- programs of both envelopes ----------------------------------------------------------
 
-# A listener as pgnet's were before the lean envelope, in plain pyzmq: it
-# sends the envelope (every frame up to the first empty one) back unread,
-# with an error frame when told "fail", and says what each request was.
-OLD_LISTENER = """
+# How the plain pyzmq listeners below start: a ROUTER on a free port, and a
+# loop over the messages it receives (each one's frames in ``frames``).
+ROUTER_LOOP = """
 import msgpack, zmq
 sock = zmq.Context.instance().socket(zmq.ROUTER)
 port = sock.bind_to_random_port("tcp://127.0.0.1")
 print("READY 127.0.0.1:%d" % port, flush=True)
 while True:
     frames = sock.recv_multipart()
+"""
+
+# A listener as pgnet's were before the lean envelope, in plain pyzmq: it
+# sends the envelope (every frame up to the first empty one) back unread,
+# with an error frame when told "fail", and says what each request was.
+OLD_LISTENER = ROUTER_LOOP + """
     delimiter = frames.index(b"", 1)
     envelope, rest = frames[: delimiter + 1], frames[delimiter + 1 :]
     kind = rest[0] if len(rest) == 2 else b"raw"
@@ -284,13 +289,7 @@ def test_the_lean_envelope_with_a_room_password():
 # messages oddly: "stray" with someone else's reply and a malformed frame
 # before the real reply, "fail" with an error reply, "garbled" with a reply
 # that is not a pgnet message.
-LEAN_ROUTER = """
-import msgpack, zmq
-sock = zmq.Context.instance().socket(zmq.ROUTER)
-port = sock.bind_to_random_port("tcp://127.0.0.1")
-print("READY 127.0.0.1:%d" % port, flush=True)
-while True:
-    frames = sock.recv_multipart()
+LEAN_ROUTER = ROUTER_LOOP + """
     identity = frames[0]
     if len(frames) == 2:
         number, body = frames[1][2:10], frames[1][10:]

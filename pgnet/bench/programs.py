@@ -14,14 +14,21 @@ Example (what `children.script` builds from a text):
 #: A small dict, as a game or a robot would send.
 PAYLOAD = {"x": 120, "y": 45.5, "name": "ada", "keys": [1, 2, 3], "fire": False}
 
+def _bound(kind):
+    """How each echo server below starts: a ZeroMQ socket of ``kind``
+    ("REP" or "ROUTER") on a free port of 127.0.0.1, announced with READY."""
+    return (
+        "sock = zmq.Context.instance().socket(zmq.%s)\n"
+        "sock.setsockopt(zmq.RCVTIMEO, 60000)\n"
+        "port = sock.bind_to_random_port(\"tcp://127.0.0.1\")\n"
+        "print(\"READY 127.0.0.1:%%d\" %% port, flush=True)\n" % kind
+    )
+
+
 #: Raw pyzmq echo server: a REP socket that sends back each msgpack request.
 RAW_SERVER = r"""
 import sys, msgpack, zmq
-sock = zmq.Context.instance().socket(zmq.REP)
-sock.setsockopt(zmq.RCVTIMEO, 60000)
-port = sock.bind_to_random_port("tcp://127.0.0.1")
-print("READY 127.0.0.1:%d" % port, flush=True)
-for _ in range(10**7):
+""" + _bound("REP") + r"""for _ in range(10**7):
     try:
         request = msgpack.unpackb(sock.recv())
     except zmq.Again:
@@ -33,11 +40,7 @@ for _ in range(10**7):
 #: kind, body] to a ROUTER): what pgnet's own frames cost, for reference.
 RAW_ROUTER_SERVER = r"""
 import sys, msgpack, zmq
-sock = zmq.Context.instance().socket(zmq.ROUTER)
-sock.setsockopt(zmq.RCVTIMEO, 60000)
-port = sock.bind_to_random_port("tcp://127.0.0.1")
-print("READY 127.0.0.1:%d" % port, flush=True)
-for _ in range(10**7):
+""" + _bound("ROUTER") + r"""for _ in range(10**7):
     try:
         frames = sock.recv_multipart()
     except zmq.Again:
@@ -191,11 +194,7 @@ for _ in range(10**7):
 #: Raw pyzmq done well: a REP echo server with pyzmq's Cython-level calls.
 RAW_WELL_SERVER = r"""
 import msgpack, zmq
-sock = zmq.Context.instance().socket(zmq.REP)
-sock.setsockopt(zmq.RCVTIMEO, 60000)
-port = sock.bind_to_random_port("tcp://127.0.0.1")
-print("READY 127.0.0.1:%d" % port, flush=True)
-send, recv = zmq.backend.Socket.send, zmq.backend.Socket.recv
+""" + _bound("REP") + r"""send, recv = zmq.backend.Socket.send, zmq.backend.Socket.recv
 packer = msgpack.Packer()
 for _ in range(10**7):
     try:
@@ -212,11 +211,7 @@ for _ in range(10**7):
 WIRE_ONLY_SERVER = r"""
 import zmq
 from pgnet import envelope, wire
-sock = zmq.Context.instance().socket(zmq.ROUTER)
-sock.setsockopt(zmq.RCVTIMEO, 60000)
-port = sock.bind_to_random_port("tcp://127.0.0.1")
-print("READY 127.0.0.1:%d" % port, flush=True)
-send, recv = zmq.backend.Socket.send, zmq.backend.Socket.recv
+""" + _bound("ROUTER") + r"""send, recv = zmq.backend.Socket.send, zmq.backend.Socket.recv
 head = envelope.HEADER_BYTES
 for _ in range(10**7):
     try:
