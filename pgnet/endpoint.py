@@ -39,7 +39,7 @@ LINGER_MS = 500
 #: stored (a 1 GB frame never takes 1 GB here).
 FRAME_SLACK = 65536
 _SHARED_SLICE_MS = 50  # the longest a wait holds publishers another thread may want
-_BIND_RETRY_INTERVAL_S = 0.01
+_BIND_RETRY_INTERVAL_S = 0.001  # (a port closed a moment ago is free again within a few ms)
 
 # Bodies at least this big are handed to ZeroMQ without a copy (it keeps
 # them alive until sent); smaller ones cost less to copy. (Without a copy,

@@ -3,8 +3,9 @@ for everything pgnet retries.
 
 pgnet retries in a few places: a send to a name not found yet is tried
 again every frame for a few seconds; binding a port that this program has
-just closed is tried again every 10 ms for half a second; a program looking
-for a name asks the network again every half second until it gives up. Each
+just closed is tried again every millisecond for half a second; a program
+looking for a name asks the network again every half second until it gives
+up. Each
 keeps a ``Retry`` that says when the next try is due and when to give up:
 
     retry = Retry(interval_s=0.5, give_up_after_s=5)
@@ -36,7 +37,7 @@ class Retry:
 
     Example:
 
-        retry = Retry(0.01, 0.5)        # every 10 ms, for half a second
+        retry = Retry(0.001, 0.5)       # every millisecond, for half a second
         retry.due(time.monotonic())     # True: the first try is due now
     """
 
