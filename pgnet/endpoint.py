@@ -113,12 +113,9 @@ def send_frames(sock, frames):
 def _receive_within(endpoint, timeout_ms):
     """The frames of the next message on ``endpoint``, waiting up to
     ``timeout_ms`` for it; or None."""
-    sock = endpoint.socket
-    if endpoint.timeout_ms != timeout_ms:
-        sock.setsockopt(_RCVTIMEO, timeout_ms)
-        endpoint.timeout_ms = timeout_ms
+    _time_limit(endpoint, timeout_ms)
     try:
-        return _message(sock, 0, endpoint.routed)
+        return _message(endpoint.socket, 0, endpoint.routed)
     except zmq.Again:
         return None
 
@@ -130,13 +127,18 @@ def receive_frame(endpoint, timeout_ms):
     comes as a message of its own, to be dropped as malformed.)
 
     Example: ``frame = receive_frame(sender, slice_ms(5.0))``"""
-    if endpoint.timeout_ms != timeout_ms:
-        endpoint.socket.setsockopt(_RCVTIMEO, timeout_ms)
-        endpoint.timeout_ms = timeout_ms
+    _time_limit(endpoint, timeout_ms)
     try:
         return _recv(endpoint.socket)
     except zmq.Again:
         return None
+
+
+def _time_limit(endpoint, timeout_ms):
+    # The socket's receive time limit, set only when it changes.
+    if endpoint.timeout_ms != timeout_ms:
+        endpoint.socket.setsockopt(_RCVTIMEO, timeout_ms)
+        endpoint.timeout_ms = timeout_ms
 
 
 def slice_ms(remaining_s):

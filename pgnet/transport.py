@@ -255,20 +255,18 @@ class Sender(Endpoint):
         not be sent (warned).
 
         Example: ``arrival = sender.ask(wire.encode("6 x 7?"), False, 5.0)``"""
-        if (wait_s <= 0 or not self.lean or self.waiting or self.inbox.count or self.publishers
-                or settings.password):
+        if (wait_s <= 0 or not self.lean or self.waiting or self.inbox.count or settings.password
+                or not self.straight()):
             number = self.send(MESSAGE, body, raw, wait_s)
             return False if number is None else self._reply_to(number, wait_s)
-        # The usual case (a wait, no other reply awaited, no publisher to
-        # keep working, no seals), in the fewest steps, for a round trip pays
+        # The usual case (a wait, no other reply awaited, no seals, nothing
+        # else to keep working), in the fewest steps, for a round trip pays
         # for each, many times over on a busy computer: the next frame is the
         # reply. (A wait of 0, a look inside a game's frame, goes the general
         # way, which never blocks.)
         number = _pack_number(next(self._numbers))
-        try:
-            send_frames(self.socket, [_MESSAGE_HEADS[raw] + number + body])
-        except zmq.Again:
-            return self._not_sent()
+        if not self._send(envelope.request(MESSAGE, number, body, raw, True)):
+            return False
         deadline = time.monotonic() + wait_s
         frame = receive_frame(self, slice_ms(wait_s))
         if frame is not None and frame[:envelope.HEADER_BYTES] == envelope.REPLY + number:
@@ -294,15 +292,12 @@ class Sender(Endpoint):
         try:
             send_frames(self.socket, frames)
         except zmq.Again:
-            return self._not_sent()
+            warn_limited((self, "not sent"), NotSentWarning,
+                "%s is not taking any more messages (%d are queued). Is it "
+                "still running?", self.target, HWM,
+            )
+            return False
         return True
-
-    def _not_sent(self):
-        warn_limited((self, "not sent"), NotSentWarning,
-            "%s is not taking any more messages (%d are queued). Is it "
-            "still running?", self.target, HWM,
-        )
-        return False
 
     def send_command(self, body, wait_s=0.0):
         """Send a command now, or not at all: a command is for now (see
@@ -407,8 +402,6 @@ class Sender(Endpoint):
 
 
 _pack_number = struct.Struct("!Q").pack
-# What a message starts with in the lean envelope, before its number (raw or not).
-_MESSAGE_HEADS = {raw: envelope.request(MESSAGE, b"", b"", raw, True)[0] for raw in (False, True)}
 
 
 def decode_reply(body, raw):
