@@ -334,9 +334,7 @@ def publish_news(address, topic, news, raw=False):
 
         pgnet.publish_news("weather", "temperature", 21.5)
     """
-    # (A short text topic, the usual kind, needs no checking: 63 characters
-    # are at most 252 bytes.)
-    topic = (topic if type(topic) is str and len(topic) < 64 else _topic(topic)).encode("utf-8")
+    topic = _topic(topic).encode("utf-8")
     body = _raw_body(news) if raw else wire.encode(news)
     publisher = registry.bound_publisher(address)
     with publisher.lock:
@@ -444,8 +442,6 @@ def next_news(sources, topics, wait_s, raw=False):
     # (Every topic starts with "": then there is nothing to check.)
     prefixes = None if "" in topics else tuple(topics)
     matches = None if prefixes is None else lambda a: a.extra.startswith(prefixes)
-    if len(subscribers) == 1:
-        return subscribers[0].wait(wait_s, "news", matches)
     return transport.wait_any(subscribers, wait_s, "news", matches)
 
 

@@ -144,9 +144,8 @@ class Publisher(Endpoint):
         if now >= self.next_look:
             self.next_look = now + _LOOK_EVERY_S
             self.receive_all()
-        if settings.password:
-            # Sealed once: a replay of it (see pgnet.replay) is the same item.
-            body = auth.seal(self, b"news " + topic, body)
+        # Sealed once: a replay of it (see pgnet.replay) is the same item.
+        body = auth.seal(self, b"news " + topic, body)
         early = self.early
         if early is not None:
             early.look(now)
@@ -291,10 +290,9 @@ class Subscriber(Endpoint):
         return self._read(topic, body)
 
     def _read(self, topic, body):
-        if settings.password:
-            body = auth.unseal(b"news " + topic, body, self.source)
-            if body is None:
-                return None
+        body = auth.unseal(b"news " + topic, body, self.source)
+        if body is None:
+            return None
         try:
             topic = topic.decode("utf-8")
         except UnicodeDecodeError:
