@@ -475,14 +475,15 @@ class Beacon:
         return self._table.refused + self._limit.dropped
 
     def settle(self):
-        """Give the answers to our start-up query time to arrive.
+        """Give the answers to our start-up query time to arrive (up to
+        ``SETTLE_S`` after it, the same wait as a first look-up's).
 
         Example:
 
             peer.settle()
             peer.services()   # now includes everyone already running
         """
-        remaining = self.started + 0.2 - time.monotonic()
+        remaining = self.started + SETTLE_S - time.monotonic()
         if remaining > 0:
             self._stopping.wait(remaining)
 
