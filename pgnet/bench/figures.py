@@ -33,6 +33,7 @@ SIZES = {
     "news": (20_000, 60_000),  # news items per repetition
     "news_reps": (1, 3),  # repetitions per side, alternating
     "big_news": (500, 3000),  # 100 KB news items
+    "big_news_rounds": (1, 3),  # rounds of 100 KB news, each side in turn
     "pumps": (400, 1500),
     "hook_sends": (80, 240),
     "seekers": (5, 15),
@@ -105,17 +106,23 @@ def figure_news(quick, notes):
 
 def figure_big_news(quick, notes):
     """100 KB news items a second and the subscriber's peak memory, pgnet
-    against naive raw pyzmq, each subscriber in a process of its own.
+    against naive raw pyzmq, each subscriber in a process of its own: the
+    best rate of a few rounds (each side in turn, so that other load hits
+    both alike: it can only slow a round), and the highest peak.
 
     Example: `figure_big_news(True, notes)[0].pgnet` is like `"9,553 /s, 52 MiB"`.
     """
-    count = _size("big_news", quick)
-    runs = {side: run_worker("news", count, 1, [side], "b'x' * 100000", timeout=200)
-            for side in ("raw", "pgnet")}
-    rate = {side: runs[side][side][0]["rate"] for side in runs}
-    peak = {side: runs[side]["peak_kib"] / 1024 for side in runs}
+    count, rounds = _size("big_news", quick), _size("big_news_rounds", quick)
+    rates, peaks = {"raw": [], "pgnet": []}, {"raw": [], "pgnet": []}
+    for number in range(rounds):
+        for side in ("raw", "pgnet") if number % 2 == 0 else ("pgnet", "raw"):
+            run = run_worker("news", count, 1, [side], "b'x' * 100000", timeout=200)
+            rates[side].append(run[side][0]["rate"])
+            peaks[side].append(run["peak_kib"] / 1024)
+    rate = {side: max(rates[side]) for side in rates}
+    peak = {side: max(peaks[side]) for side in peaks}
     ratio = rate["pgnet"] / rate["raw"] if rate["raw"] else 0.0
-    return [Row("100 KB news throughput, subscriber's peak memory",
+    return [Row("100 KB news throughput (best of %d), subscriber's peak memory" % rounds,
                 "{:,.0f} /s, {:.0f} MiB".format(rate["pgnet"], peak["pgnet"]),
                 "{:,.0f} /s, {:.0f} MiB".format(rate["raw"], peak["raw"]),
                 "%.2fx" % ratio, ">= 1.0x and <= 64 MiB",
