@@ -154,15 +154,6 @@ class Inbox:
                     return item
         return None
 
-    def popleft(self):
-        """The oldest item of any kind, removed (IndexError if empty).
-
-        Example: ``while inbox: handle(inbox.popleft())``"""
-        item = self.take()
-        if item is None:
-            raise IndexError("the inbox is empty")
-        return item
-
 
 def too_old(arrival):
     """True (and warned) if ``arrival`` is a command too old to act on

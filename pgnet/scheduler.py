@@ -295,13 +295,17 @@ class Scheduler:
                     endpoint.receive_all(room - len(endpoint.inbox))
             finally:
                 endpoint.lock.release()
-            inbox = endpoint.inbox
+            # (take() until None, not "while inbox": take drops a command too
+            # old to act on, and those may be all that is left.)
+            take = endpoint.inbox.take
             if endpoint.handler is not None:
-                while inbox:
-                    endpoint.handler(inbox.popleft())
+                for arrival in iter(take, None):
+                    endpoint.handler(arrival)
                 continue
-            while inbox and len(arrivals) < limit:
-                arrival = inbox.popleft()
+            while len(arrivals) < limit:
+                arrival = take()
+                if arrival is None:
+                    break
                 if arrival.kind == "error":  # the other program could not answer
                     warn_remote_error(arrival.source, arrival.data)
                 else:

@@ -115,8 +115,8 @@ def sockets(batches):
     time.sleep(0.002)
     for endpoint in (listener, publisher, sender, subscriber):
         endpoint.receive_all()
-        while endpoint.inbox:
-            endpoint.inbox.popleft()
+        while endpoint.inbox.take() is not None:
+            pass
 
 import warnings
 warnings.simplefilter("ignore")

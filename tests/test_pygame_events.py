@@ -5,6 +5,8 @@ processes.
 
 import re
 
+import pgnet
+
 from game_support import check_exchange, code_blocks, expect_all, game, pair_env
 from support import Program, unique
 
@@ -148,3 +150,46 @@ def test_watch_a_name_on_one_computer():
     events = [line for line in watcher.lines if line.startswith(("FOUND", "LOST"))]
     assert len(events) == 2 and events[0].startswith("FOUND w-here@") and events[1].startswith("LOST w-here@"), events
     assert "another-computer" not in "\n".join(events)
+
+
+STALLING_LOOP = """
+import os, sys, time
+import pygame
+import pgnet
+pygame.init()
+pygame.display.set_mode((100, 100))
+pgnet.listen(os.environ["GAME_NAME"])
+print("LISTENING", flush=True)
+clock = pygame.time.Clock()
+while True:
+    pgnet.pump()
+    for event in pygame.event.get():
+        if event.type == pgnet.COMMAND:
+            print("COMMAND", event.command, flush=True)
+            if event.command == "STALL":
+                print("STALLING", flush=True)
+                time.sleep(1.5)  # a level loading: nothing is read meanwhile
+                print("RESUMED", flush=True)
+            elif event.command == "QUIT":
+                sys.exit(0)
+    clock.tick(60)
+"""
+
+
+def test_a_command_gone_stale_during_a_slow_frame_is_dropped_and_the_loop_goes_on():
+    # What the program had not read in time is dropped as too old to act
+    # on, even when that is all there is to hand over; the next one comes.
+    name = unique("stalling")
+    env = {"GAME_NAME": name, "PGNET_MAX_COMMAND_AGE": "0.5"}
+    with Program(STALLING_LOOP, env=env) as program:
+        program.expect(r"^LISTENING$")
+        pgnet.send_command(name, "STALL")
+        program.expect(r"^STALLING$")
+        pgnet.send_command(name, "OLD")
+        program.expect(r"^RESUMED$")
+        pgnet.send_command(name, "NEW")
+        program.expect(r"^COMMAND NEW$")
+        pgnet.send_command(name, "QUIT")
+        assert program.wait(15) == 0, program.stderr_text()
+    assert "COMMAND OLD" not in program.lines
+    assert "Dropped the command 'OLD'" in program.stderr_text(), program.stderr_text()
