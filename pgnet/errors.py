@@ -227,9 +227,10 @@ class RemoteErrorWarning(NoReplyWarning):
 class SlowFrameWarning(PgnetWarning):
     """A call that waits (``wait_for_message``, ``discover``, ``send_message``
     with ``wait_for_reply_s``...) was made inside a Pygame Zero frame, where
-    waiting would freeze the game. pgnet only checks, without waiting, and
-    says where the call is, once. Use the hooks (``on_network_message``...)
-    instead, or a wait of 0.
+    waiting would freeze the game. pgnet does not wait, and says where the
+    call is, once: a ``wait_for_...`` call only checks; ``send_message`` and
+    ``subscribe`` still send, and the reply or the news comes to your hooks
+    (``on_network_reply``, ``on_network_news``). Use the hooks instead.
 
     Example:
 

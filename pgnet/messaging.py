@@ -81,6 +81,17 @@ def _wait_limit(wait_for_s):
     return scheduler.frame_wait(wait_for_s)
 
 
+def _to_the_hooks(wait_for_s):
+    # True if a call that sends something and waits for what comes back
+    # (send_message, subscribe) is to hand that to the game's hooks instead:
+    # in a game (events mode), in the main thread, which runs the hooks, if
+    # the caller gave no wait or the frame allows none. A worker thread waits
+    # as outside a game: its sockets are its own, and no pump reads them.
+    if not _scheduler.events or threading.current_thread() is not threading.main_thread():
+        return False
+    return wait_for_s is None or _wait_limit(wait_for_s) == 0
+
+
 # -- messages ------------------------------------------------------------------
 
 @stops_at_public_call
@@ -94,17 +105,20 @@ def send_message(address, message, wait_for_reply_s=None, raw=False):
 
     In a game, where a frame must never wait, leave ``wait_for_reply_s``
     out: the call returns ``None`` at once and the reply arrives later, at
-    your ``on_network_reply(reply, sender)`` hook.
+    your ``on_network_reply(reply, sender)`` hook. (With a wait inside a
+    frame it does the same, and warns ``SlowFrameWarning`` once. A worker
+    thread of a game waits for its reply as a plain program does.)
 
     Example:
 
         answer = pgnet.send_message("quiz", "What is 6 x 7?")
     """
     body = _raw_body(message) if raw else wire.encode(message)
-    if _scheduler.events and wait_for_reply_s is None:
+    if _to_the_hooks(wait_for_reply_s):
+        reply_within_s = wait_for_reply_s or DEFAULT_WAIT_S
         scheduler.when_found(
             registry.connected_sender, address,
-            lambda s: s.send(MESSAGE, body, raw, DEFAULT_WAIT_S),
+            lambda s: s.send(MESSAGE, body, raw, reply_within_s),
         )
         return None
     wait = _wait_limit(wait_for_reply_s)
@@ -353,7 +367,8 @@ def subscribe(address, topic="", wait_for_s=None, raw=False):
     ``raw=True`` keeps news as the bytes that arrived, undecoded.
 
     In a game it returns at once and news arrives at your
-    ``on_network_news(topic, news, sender)`` hook.
+    ``on_network_news(topic, news, sender)`` hook (even if you give a
+    wait: a frame never waits).
 
     Example:
 
@@ -367,7 +382,7 @@ def subscribe(address, topic="", wait_for_s=None, raw=False):
         subscriber.want((topic,), raw, started)
         return subscriber
 
-    if _scheduler.events and wait_for_s is None:
+    if _to_the_hooks(wait_for_s):
         scheduler.when_found(registry.connected_subscriber, address, start, patient=True)
         return False
     wait = _wait_limit(wait_for_s)

@@ -191,8 +191,9 @@ class Scheduler:
             self._warned_waits.add(where)
             warn(SlowFrameWarning,
                 "%s, line %d: a call that waits (%g s) inside a Pygame Zero game would "
-                "freeze it, so pgnet only checks, without waiting. Use the hooks "
-                "(on_network_message...) or a wait of 0 instead.", where[0], where[1], wait_for_s,
+                "freeze it, so pgnet does not wait: a wait_for_... call only checks, and "
+                "a reply or news comes to your hooks (on_network_reply, on_network_news). "
+                "Use the hooks, and leave the wait out.", where[0], where[1], wait_for_s,
             )
         return 0
 

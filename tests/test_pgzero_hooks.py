@@ -146,6 +146,49 @@ def test_hook_that_raises_shows_traceback_and_game_goes_on():
     assert player.stderr_text().count("Error in on_network_command") == 2, errors
 
 
+ASKING_GAME = """
+import os, sys, threading
+import pgnet
+server = os.environ["SERVER"]
+frame = 0
+replies = []
+worker_reply = []
+
+def worker():  # a worker thread waits for its reply, as a plain program does
+    worker_reply.append(pgnet.send_message(server, "from the worker"))
+
+def on_network_reply(reply, sender):
+    replies.append(reply[1])
+
+def update():
+    global frame
+    frame += 1
+    if frame == 1:
+        threading.Thread(target=worker, daemon=True).start()
+    if frame % 5 == 0 and frame <= 50:
+        # A wait inside a frame: the message still goes, its reply to the hook.
+        assert pgnet.send_message(server, "q%d" % frame, wait_for_reply_s=2) is None
+    if len(replies) == 10 and worker_reply:
+        print("REPLIES", " ".join(sorted(replies, key=lambda q: int(q[1:]))), flush=True)
+        print("WORKER", worker_reply[0], flush=True)
+        sys.exit(0)
+"""
+
+
+def test_a_message_sent_with_a_wait_in_a_frame_or_from_a_worker_thread_gets_its_reply(echo, tmp_path):
+    path = tmp_path / "asking.py"
+    path.write_text(ASKING_GAME, encoding="utf-8")
+    name, _ = echo
+    with Program([RUN_PGZERO, str(path)], env={"SERVER": name, "GAME_TIMEOUT": "30"}) as player:
+        replies = player.expect(r"^REPLIES (.*)$", timeout=20).group(1)
+        worker = player.expect(r"^WORKER (.*)$").group(1)
+        assert player.wait(15) == 0, player.stderr_text()
+    assert replies == " ".join("q%d" % n for n in range(5, 55, 5))
+    assert worker == "['echo', 'from the worker']"
+    # Warned once, at the line that waits.
+    assert player.stderr_text().count("a call that waits (2 s)") == 1, player.stderr_text()
+
+
 # -- floods, frame times, latency -----------------------------------------------
 
 COUNTER_DRIVER = """
