@@ -218,17 +218,24 @@ class NetworkEvents:
         """Give at most a frame's worth of the backlog to the receiver, or
         post it to pygame's queue (kept, in order, if the queue is full).
 
-        With ``until`` (``time.perf_counter()``), the frame's idle time is
-        what limits it: it stops there, whatever the count."""
+        A receiver (the game's hooks) runs the game's own code, so the clock
+        limits it: until ``until`` (``time.perf_counter()``, the end of the
+        frame's idle time), else for ``settings.time_per_frame_s``; at least
+        one event a frame, so even slow hooks get through a flood."""
         backlog = self.backlog
         receiver = receiver or self.receiver
-        handed = 0
-        while backlog and (handed < settings.events_per_frame if until is None
-                           else handed % _BATCH or time.perf_counter() < until):
-            if receiver is not None:
+        if receiver is not None:
+            if until is None:
+                until = time.perf_counter() + settings.time_per_frame_s
+            handed = 0
+            while backlog and handed < settings.events_per_frame:
                 receiver(backlog.popleft())
                 handed += 1
-                continue
+                if time.perf_counter() >= until:
+                    break
+            return
+        handed = 0
+        while backlog and handed < settings.events_per_frame:
             event = backlog[0]
             try:
                 accepted = pygame.event.post(event)

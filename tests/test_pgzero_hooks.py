@@ -215,11 +215,12 @@ pgnet.send_command(name, "QUIT")
 """
 
 
-def run_counter(count, rate=None, max_command_age_s=None):
-    """Run counter.py and COUNTER_DRIVER; return the driver's and the game's
-    numbers."""
+def run_counter(count, rate=None, max_command_age_s=None, hook_cost_s=0):
+    """Run counter.py (its hook spending ``hook_cost_s`` on each command)
+    and COUNTER_DRIVER; return the driver's and the game's numbers."""
     name = unique("counter")
-    env = {"GAME_NAME": name, "COUNT": str(count), "RATE": str(rate or 0)}
+    env = {"GAME_NAME": name, "COUNT": str(count), "RATE": str(rate or 0),
+           "HOOK_COST_S": str(hook_cost_s)}
     if max_command_age_s is not None:
         env["PGNET_MAX_COMMAND_AGE"] = str(max_command_age_s)
     with game("counter.py", env) as player:
@@ -270,6 +271,16 @@ def test_flood_of_20000_commands_arrives_in_order_without_long_frames():
            describe_frames(stats))
     )
     check_frames(stats)
+
+
+def test_a_flood_to_a_slow_hook_never_freezes_a_frame():
+    # 1,000 commands to a hook that spends 1 ms on each: handed over 500 a
+    # frame, a frame took half a second. The clock now limits each frame's
+    # share: a few milliseconds' worth, at least one.
+    sent, delivered, stats = run_counter(1000, max_command_age_s=0, hook_cost_s=0.001)
+    print("\nslow hook: 1000 commands through a 1 ms hook in %.2f s; %s"
+          % (stats["first_to_last"], describe_frames(stats)))
+    assert stats["max_frame"] <= MAX_FRAME_S, stats
 
 
 def test_frames_and_hook_latency_while_commands_flow_steadily():

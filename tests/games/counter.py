@@ -23,6 +23,7 @@ import pgnet
 
 NAME = os.environ["GAME_NAME"]
 TIMEOUT = float(os.environ.get("GAME_TIMEOUT", "30"))
+HOOK_COST_S = float(os.environ.get("HOOK_COST_S", "0"))  # CPU each command's hook spends
 started = time.monotonic()
 
 received = 0  # the next sequence number expected
@@ -57,6 +58,8 @@ def on_network_command(command, params):
         print("BYE")
         exit()
     now = time.perf_counter()
+    while time.perf_counter() - now < HOOK_COST_S:
+        pass
     if first_at is None:
         first_at = now
     last_at = now
