@@ -81,15 +81,19 @@ def _wait_limit(wait_for_s):
     return scheduler.frame_wait(wait_for_s)
 
 
+def _in_the_game():
+    # True in a game's main thread (events mode), whose frames never wait,
+    # and whose pump() reads its sockets and runs its hooks. A worker thread
+    # of a game calls as a plain program does: its sockets are its own, and
+    # no pump reads them.
+    return _scheduler.events and threading.current_thread() is threading.main_thread()
+
+
 def _to_the_hooks(wait_for_s):
     # True if a call that sends something and waits for what comes back
     # (send_message, subscribe) is to hand that to the game's hooks instead:
-    # in a game (events mode), in the main thread, which runs the hooks, if
-    # the caller gave no wait or the frame allows none. A worker thread waits
-    # as outside a game: its sockets are its own, and no pump reads them.
-    if not _scheduler.events or threading.current_thread() is not threading.main_thread():
-        return False
-    return wait_for_s is None or _wait_limit(wait_for_s) == 0
+    # in the game, if the caller gave no wait or the frame allows none.
+    return _in_the_game() and (wait_for_s is None or _wait_limit(wait_for_s) == 0)
 
 
 # -- messages ------------------------------------------------------------------
@@ -292,11 +296,10 @@ def send_command(address, command, *params):
         pgnet.send_command("robot", "FORWARD", 0.8)
     """
     body = encode_command(*split_command(command, params))
-    if _scheduler.events:
+    if _in_the_game():
         # A frame never waits for a new connection: pump() sends what waits
-        # for one. (It does not pump a worker thread's sockets: those wait.)
-        wait_s = 0 if threading.current_thread() is threading.main_thread() else transport.CONNECT_GRACE_S
-        scheduler.when_found(registry.connected_sender, address, lambda s: s.send_command(body, wait_s))
+        # for one.
+        scheduler.when_found(registry.connected_sender, address, lambda s: s.send_command(body, 0))
         return
     sender = registry.connected_sender(address, DEFAULT_WAIT_S)
     if sender is not None:

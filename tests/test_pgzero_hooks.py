@@ -189,6 +189,55 @@ def test_a_message_sent_with_a_wait_in_a_frame_or_from_a_worker_thread_gets_its_
     assert player.stderr_text().count("a call that waits (2 s)") == 1, player.stderr_text()
 
 
+WORKER_COMMAND_GAME = """
+import os, sys, threading, time
+import pgnet
+robot = os.environ["ROBOT"]
+worst, last, after = 0.0, None, 0
+done = []
+
+def worker():  # waits as a plain program does, for the name and the connection
+    pgnet.send_command(robot, "GO")
+    done.append(True)
+
+def update():
+    global worst, last, after
+    now = time.perf_counter()
+    if last is None:
+        threading.Thread(target=worker, daemon=True).start()
+        print("STARTED", flush=True)
+    else:
+        worst = max(worst, now - last)
+    last = now
+    if done and pgnet.discover(robot, wait_for_s=0):
+        after += 1
+        if after == 90:  # 1.5 s more, for anything left to the frames
+            print("LONGEST FRAME %.3f" % worst, flush=True)
+            sys.exit(0)
+"""
+
+ADVERTISER = """
+import sys, time
+import pgnet
+pgnet.advertise(sys.argv[1])   # a robot starting up: its port not open yet
+print("ADVERTISED", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_worker_threads_command_to_a_robot_not_ready_never_holds_a_frame(tmp_path):
+    path = tmp_path / "worker_command.py"
+    path.write_text(WORKER_COMMAND_GAME, encoding="utf-8")
+    robot = unique("robot")
+    with Program([RUN_PGZERO, str(path)], env={"ROBOT": robot, "GAME_TIMEOUT": "30"}) as player:
+        player.expect(r"^STARTED$")
+        with Program(["-c", ADVERTISER, robot]) as advertiser:
+            advertiser.expect(r"^ADVERTISED$")
+            longest = float(player.expect(r"^LONGEST FRAME ([\d.]+)$", timeout=20).group(1))
+        assert player.wait(15) == 0, player.stderr_text()
+    assert longest <= MAX_FRAME_S, player.stderr_text()
+
+
 # -- floods, frame times, latency -----------------------------------------------
 
 COUNTER_DRIVER = """
