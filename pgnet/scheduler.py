@@ -178,13 +178,20 @@ class Scheduler:
         with self._lock:
             self._postponed.clear()
 
+    def may_wait(self):
+        """False inside a Pygame Zero frame (in the game's main thread, once
+        its loop has started), where nothing may wait; True elsewhere.
+
+        Example: ``if scheduler.may_wait(): peer.settle()``"""
+        return not self.in_frames or threading.current_thread() is not threading.main_thread()
+
     def frame_wait(self, wait_for_s):
         """The time a blocking call may wait: ``wait_for_s``, or 0 inside a
         Pygame Zero frame, where waiting would freeze the game (then it warns
         ``SlowFrameWarning`` once for each place in the game that does it).
 
         Example: ``wait = scheduler.frame_wait(5.0)``"""
-        if not wait_for_s or not self.in_frames or threading.current_thread() is not threading.main_thread():
+        if not wait_for_s or self.may_wait():
             return wait_for_s
         where = _caller_outside_pgnet()
         if where not in self._warned_waits:
@@ -323,6 +330,7 @@ events_mode = default.events_mode
 when_found = default.when_found
 cancel_postponed = default.cancel_postponed
 frame_wait = default.frame_wait
+may_wait = default.may_wait
 every_frame = default.every_frame
 wake_on = default.wake_on
 wait_for_input = default.wait_for_input

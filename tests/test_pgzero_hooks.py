@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+from pgnet.discovery.beacon import SETTLE_S
+
 from game_support import (
     FLOOD_COUNT, MAX_FRAME_S, MAX_PUMP_CPU_S, RUN_PGZERO, assert_clean, check_exchange,
     code_blocks, expect_all, game, line, pair_env, pgzrun_script, r,
@@ -236,6 +238,29 @@ def test_a_worker_threads_command_to_a_robot_not_ready_never_holds_a_frame(tmp_p
             longest = float(player.expect(r"^LONGEST FRAME ([\d.]+)$", timeout=20).group(1))
         assert player.wait(15) == 0, player.stderr_text()
     assert longest <= MAX_FRAME_S, player.stderr_text()
+
+
+LISTING_GAME = """
+import sys, time
+import pgnet
+from pgnet import discovery
+
+def update():
+    pgnet.discover_all()   # inside a frame: what is known so far, at once
+    age = time.monotonic() - discovery.current_beacon().started
+    print("BEACON AGE %.3f" % age, flush=True)
+    sys.exit(0)
+"""
+
+
+def test_discover_all_in_a_frame_does_not_wait_for_the_first_answers(tmp_path):
+    # Outside a frame the first call waits until the beacon is SETTLE_S old.
+    path = tmp_path / "listing.py"
+    path.write_text(LISTING_GAME, encoding="utf-8")
+    with Program([RUN_PGZERO, str(path)], env={"GAME_TIMEOUT": "30"}) as player:
+        age = float(player.expect(r"^BEACON AGE ([\d.]+)$", timeout=20).group(1))
+        assert player.wait(15) == 0, player.stderr_text()
+    assert age < SETTLE_S, "discover_all() waited for the answers inside a frame"
 
 
 # -- floods, frame times, latency -----------------------------------------------

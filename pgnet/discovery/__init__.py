@@ -184,7 +184,7 @@ def advertise(name, address=None, unique=False):
     if mine and address is None:
         return _shown(*mine)
     if unique and not mine:
-        peer.settle()
+        _settle(peer)
         holder = peer.lookup(name)
         if holder is not None:
             warn(NameClashWarning,
@@ -242,6 +242,20 @@ def unadvertise(name):
         warn(UsageWarning, "unadvertise(%r): this program was not advertising that name.", name)
 
 
+def _scheduler():
+    # pgnet.scheduler if loaded, else None: a program that has not loaded it
+    # has no frames, and need not load it (and ZeroMQ with it) to find a name.
+    return sys.modules.get(__package__.rpartition(".")[0] + ".scheduler")
+
+
+def _settle(peer):
+    # Let the answers to the first question come (see Beacon.settle), but
+    # never inside a game's frame: there, what is known so far is the answer.
+    scheduler = _scheduler()
+    if scheduler is None or scheduler.may_wait():
+        peer.settle()
+
+
 @stops_at_public_call
 def discover(name, wait_for_s=5.0):
     """The address of the program advertising ``name``, or ``None``.
@@ -256,10 +270,8 @@ def discover(name, wait_for_s=5.0):
         if robot:
             pgnet.send_command(robot, "FORWARD", 0.5)
     """
-    # Inside a game's frame it only looks (the scheduler says). A program
-    # that has not loaded the scheduler has no frames: it need not load it,
-    # and ZeroMQ with it, just to find a name.
-    scheduler = sys.modules.get(__package__.rpartition(".")[0] + ".scheduler")
+    # Inside a game's frame it only looks (the scheduler says).
+    scheduler = _scheduler()
     if scheduler is not None:
         wait_for_s = scheduler.frame_wait(wait_for_s)
     address = find(name, wait_for_s)
@@ -307,7 +319,8 @@ def known_address(name):
 @stops_at_public_call
 def discover_all():
     """Every service on the network, this program's own included: a list
-    of ``(name, address)`` pairs, sorted.
+    of ``(name, address)`` pairs, sorted. The first call waits up to 0.15 s
+    for the answers; inside a Pygame Zero frame, what is known so far.
 
     Example:
 
@@ -315,7 +328,7 @@ def discover_all():
             print(name, "is at", address)
     """
     peer = get_beacon()
-    peer.settle()
+    _settle(peer)
     found = {s.name: s.address for s in peer.services()}
     for name in peer.local_names():
         # Listed at once, before its own advert has come back round.
