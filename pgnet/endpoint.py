@@ -38,7 +38,6 @@ LINGER_MS = 500
 #: a peer sending a bigger one is disconnected by ZeroMQ before anything is
 #: stored (a 1 GB frame never takes 1 GB here).
 FRAME_SLACK = 65536
-_SHARED_SLICE_MS = 50  # the longest a wait holds publishers another thread may want
 _BIND_RETRY_INTERVAL_S = 0.001  # (a port closed a moment ago is free again within a few ms)
 
 # Bodies at least this big are handed to ZeroMQ without a copy (it keeps
@@ -390,20 +389,28 @@ def poll(endpoint, timeout_ms):
         if frames is not None:
             endpoint.accept(frames)
         return
-    # Only publishers no other thread is using (a socket is one thread's at
-    # a time), for a short slice, so that such a thread waits little.
-    held = [p for p in publishers if p.lock.acquire(False)]
+    _wait_keeping_publishers([endpoint.socket], publishers, timeout_ms)
+
+
+def _wait_keeping_publishers(sockets, publishers, timeout_ms):
+    # Wait up to timeout_ms for input on this thread's sockets, and keep
+    # the publishers working meanwhile. Another thread (a game publishing
+    # every frame) may use a publisher at any moment, so the wait is on the
+    # publisher's file descriptor, which ZeroMQ makes readable when
+    # something may have come, not on its socket; its lock is taken only to
+    # read what came, never during the wait.
+    items = [(sock, _POLLIN) for sock in sockets]
+    items += [(publisher.wake_fd, _POLLIN) for publisher in publishers]
     try:
-        poller = zmq.Poller()
-        poller.register(endpoint.socket, zmq.POLLIN)
-        for publisher in held:
-            poller.register(publisher.socket, zmq.POLLIN)
-        poller.poll(min(timeout_ms, _SHARED_SLICE_MS) if len(held) else timeout_ms)
-        for publisher in held:
-            publisher.receive_all()
-    finally:
-        for publisher in held:
-            publisher.lock.release()
+        zmq.zmq_poll(items, timeout_ms)
+    except zmq.ZMQError:  # a publisher closed meanwhile: the caller looks again
+        pass
+    for publisher in publishers:
+        if publisher.lock.acquire(False):
+            try:
+                publisher.receive_all()
+            finally:
+                publisher.lock.release()
 
 
 def wait_any(endpoints, wait_for_s, kind=None, matches=None):
@@ -418,7 +425,6 @@ def wait_any(endpoints, wait_for_s, kind=None, matches=None):
     if len(endpoints) == 1:
         return endpoints[0].wait(wait_for_s, kind, matches)
     deadline = time.monotonic() + wait_for_s
-    publishers = {p for e in endpoints for p in e.publishers} - set(endpoints)
     while True:
         for endpoint in endpoints:
             item = endpoint.inbox.take(kind, matches)
@@ -430,18 +436,10 @@ def wait_any(endpoints, wait_for_s, kind=None, matches=None):
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             return None
-        held = [p for p in publishers if p.lock.acquire(False)]
-        try:
-            poller = zmq.Poller()
-            for endpoint in list(endpoints) + held:
-                poller.register(endpoint.socket, zmq.POLLIN)
-            # Slices keep Ctrl-C prompt, as in Endpoint.wait.
-            poller.poll(int(min(remaining, 0.2) * 1000) + 1)
-            for publisher in held:
-                publisher.receive_all()
-        finally:
-            for publisher in held:
-                publisher.lock.release()
+        # (Every endpoint has the same list of publishers, kept up to date.)
+        publishers = [p for p in endpoints[0].publishers if p not in endpoints]
+        # Slices keep Ctrl-C prompt, as in Endpoint.wait.
+        _wait_keeping_publishers([e.socket for e in endpoints], publishers, slice_ms(remaining))
 
 
 def unpack(body, raw, what, source, *args):
