@@ -393,7 +393,7 @@ def subscribe(address, topic="", wait_for_s=None, raw=False):
     if subscriber is None:
         return False
     start(subscriber)
-    deadline = time.monotonic() + wait
+    deadline = started + wait
     token = None
     try:
         while token is None or subscriber.confirming == token:
@@ -451,7 +451,7 @@ def next_news(sources, topics, wait_s, raw=False):
     started = time.monotonic()
     subscribers = []
     for source in sources:
-        subscriber = registry.connected_subscriber(source, wait_s)
+        subscriber = registry.connected_subscriber(source, _left(started, wait_s))
         if subscriber is not None:
             subscriber.want(topics, raw, started)
             subscribers.append(subscriber)
@@ -460,7 +460,13 @@ def next_news(sources, topics, wait_s, raw=False):
     # (Every topic starts with "": then there is nothing to check.)
     prefixes = None if "" in topics else tuple(topics)
     matches = None if prefixes is None else lambda a: a.extra.startswith(prefixes)
-    return transport.wait_any(subscribers, wait_s, "news", matches)
+    return transport.wait_any(subscribers, _left(started, wait_s), "news", matches)
+
+
+def _left(started, wait_s):
+    # What is left at this moment of a wait of wait_s seconds from started
+    # (time.monotonic()): finding a name and then the news share one wait.
+    return max(0.0, wait_s - (time.monotonic() - started))
 
 
 # -- closing -------------------------------------------------------------------

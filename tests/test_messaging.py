@@ -7,6 +7,7 @@ library's own time limits); nothing sleeps and hopes.
 
 import statistics
 import time
+import warnings
 
 import pytest
 
@@ -235,3 +236,26 @@ def test_a_name_advertised_before_its_port_opens_still_gets_its_message(recwarn)
         pgnet.send_command(address, "AFTER")  # (its address: advertised, so no check)
         listener.expect(r"^COMMAND AFTER$")
     assert not [w for w in recwarn if issubclass(w.category, pgnet.NotSentWarning)]
+
+
+def test_finding_a_name_and_waiting_for_its_news_share_one_wait():
+    # The name appears after 2 s and never publishes the topic: a wait of
+    # 3 s ends after 3 s (finding the name and the news each had the whole
+    # wait: it ended after 5).
+    name = unique("late news")
+    code = """
+    import sys, time
+    import pgnet
+    time.sleep(2)
+    pgnet.publish_news(sys.argv[1], "other", 0)
+    print("PUBLISHING", flush=True)
+    time.sleep(30)
+    """
+    with run(code, name) as publisher:
+        started = time.monotonic()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert pgnet.wait_for_news(name, "item", wait_for_s=3) == (None, None)
+        took = time.monotonic() - started
+        publisher.expect(r"^PUBLISHING$")
+    assert took < 4.0, "wait_for_news(wait_for_s=3) took %.1f s" % took
