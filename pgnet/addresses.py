@@ -37,6 +37,8 @@ listens, advertises and broadcasts on that network only (and on
 import ipaddress
 import re
 import socket
+import threading
+import time
 from collections import namedtuple
 
 from . import netif
@@ -173,6 +175,91 @@ def for_connecting(address, resolve=True):
             ) from None
     check_ip(host, address)
     return "%s:%d" % (host, port)
+
+
+def needs_lookup(address):
+    """True if ``address`` names a computer that must be looked up, which
+    can take seconds (``"robot.local:5000"``), not an IP address.
+
+    Example: ``needs_lookup("robot.local:5000")   # True``"""
+    host, port = split(address)
+    return host is not None and port is not None and "*" not in host and not _IPV4.match(host)
+
+
+#: How long the address of a computer's name is remembered, in seconds; a
+#: name that could not be found, ``FAILED_LOOKUP_TTL_S``.
+LOOKUP_TTL_S = 60.0
+FAILED_LOOKUP_TTL_S = 10.0
+_MAX_KEPT = 1000  # names remembered at most
+_MAX_AT_ONCE = 8  # lookups in the background at once
+
+
+class Lookups:
+    """The addresses of computers' names, looked up once a minute at most
+    (a lookup can take seconds, never once a frame), and in the background
+    for a caller that must not wait, such as a game's frame.
+
+    Example:
+
+        lookups = Lookups()
+        lookups.address("robot.local:5000")               # '192.168.1.40:5000'
+        lookups.address("pi.local:5000", wait=False)      # None until known
+    """
+
+    def __init__(self):
+        self._known = {}  # "name:port" -> ("ip:port" or the AddressError, until when)
+        self._pending = set()  # names being looked up in the background
+        self._lock = threading.Lock()
+
+    def address(self, target, wait=True):
+        """``"ip:port"`` for ``target`` (see ``for_connecting``). A name not
+        known yet is looked up now, or, without ``wait``, in the background
+        (None until then; None too for a name that could not be found,
+        which raises ``AddressError`` when the caller waits).
+
+        Example: ``lookups.address("robot.local:5000", wait=False)``"""
+        if not needs_lookup(target):
+            return for_connecting(target)
+        known = self._known.get(target)
+        if known is not None and time.monotonic() < known[1]:
+            if not isinstance(known[0], AddressError):
+                return known[0]
+            if wait:
+                raise AddressError(str(known[0])) from None
+            return None
+        if wait:
+            return self._look_up(target)
+        with self._lock:
+            if target in self._pending or len(self._pending) >= _MAX_AT_ONCE:
+                return None
+            self._pending.add(target)
+        threading.Thread(target=self._look_up_quietly, args=(target,),
+                         name="pgnet lookup", daemon=True).start()
+        return None
+
+    def _look_up(self, target):
+        try:
+            address, ttl_s = for_connecting(target), LOOKUP_TTL_S
+        except AddressError as error:
+            self._keep(target, error, FAILED_LOOKUP_TTL_S)
+            raise
+        self._keep(target, address, ttl_s)
+        return address
+
+    def _look_up_quietly(self, target):
+        try:
+            self._look_up(target)
+        except AddressError:
+            pass  # (kept: a caller that waits is told)
+        finally:
+            with self._lock:
+                self._pending.discard(target)
+
+    def _keep(self, target, result, ttl_s):
+        with self._lock:
+            if len(self._known) >= _MAX_KEPT:
+                self._known.clear()
+            self._known[target] = (result, time.monotonic() + ttl_s)
 
 
 def for_listening(address=None):

@@ -38,8 +38,6 @@ from .transport import Listener, Publisher, Sender, Subscriber
 #: just closed (ZeroMQ finishes closing in the background).
 BIND_SETTLE_S = 0.5
 
-#: How long the address of a computer's name is remembered, in seconds.
-RESOLVED_TTL_S = 60.0
 _MAX_CHECKED = 1000  # "ip:port" targets remembered as needing no checks
 _EVICTED_LINGER_MS = 0  # the one unused longest: what it queued is long gone, or never can
 _REACH_CHECK_S = 0.5  # the longest a first send waits to learn a computer is there
@@ -63,7 +61,7 @@ class Endpoints:
         self._senders = OrderedDict()  # key -> Sender, the most recently used last
         self._lock = threading.RLock()  # around changes to the tables
         self._publishers = []  # each endpoint's .publishers: see transport.poll
-        self._resolved = {}  # "name:port" -> ("ip:port", until when)
+        self._lookups = addresses.Lookups()  # computers' names ("robot.local:5000")
         self._checked_addresses = set()  # "ip:port" targets sent to: each is its own answer
         self._recently_closed = False  # close_all() ran: a bind may need a moment
 
@@ -170,7 +168,9 @@ class Endpoints:
                 if address is None:
                     return None
             else:
-                address = self._resolve(target)
+                address = self._resolve(target, wait_s)
+                if address is None:  # a computer's name, being looked up
+                    return None
         key = (cls.role, address, threading.get_ident())
         endpoint = self._endpoints.get(key)
         if endpoint is None:
@@ -202,21 +202,12 @@ class Endpoints:
             if not sender.waiting and not sender.held:
                 self.forget(sender, _EVICTED_LINGER_MS)
 
-    def _resolve(self, target):
-        """``"ip:port"`` for an address; a computer's name is looked up once
-        a minute at most (a lookup can take seconds: never once a frame)."""
-        known = self._resolved.get(target)
-        now = time.monotonic()
-        if known is not None and now < known[1]:
-            return known[0]
-        address = addresses.for_connecting(target)
-        if address == target:
-            if len(self._checked_addresses) < _MAX_CHECKED:
-                self._checked_addresses.add(address)  # "ip:port" already: no need to check it again
-        else:
-            if len(self._resolved) >= _MAX_CHECKED:
-                self._resolved.clear()
-            self._resolved[target] = (address, now + RESOLVED_TTL_S)
+    def _resolve(self, target, wait_s):
+        """``"ip:port"`` for an address (a computer's name is looked up:
+        with a wait of 0, in the background, and None until then)."""
+        address = self._lookups.address(target, wait=wait_s != 0)
+        if address == target and len(self._checked_addresses) < _MAX_CHECKED:
+            self._checked_addresses.add(address)  # "ip:port" already: no need to check it again
         return address
 
     def existing_sender(self, address):

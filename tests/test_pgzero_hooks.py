@@ -12,6 +12,8 @@ import time
 
 import pytest
 
+import pgnet
+from pgnet import addresses
 from pgnet.discovery.beacon import SETTLE_S
 
 from game_support import (
@@ -261,6 +263,45 @@ def test_discover_all_in_a_frame_does_not_wait_for_the_first_answers(tmp_path):
         age = float(player.expect(r"^BEACON AGE ([\d.]+)$", timeout=20).group(1))
         assert player.wait(15) == 0, player.stderr_text()
     assert age < SETTLE_S, "discover_all() waited for the answers inside a frame"
+
+
+SLOW_LOOKUP_GAME = """
+import os, socket, sys, time
+import pgnet
+looked_up = socket.gethostbyname
+
+def slow_name_server(host):   # a classroom's slow or absent name server
+    time.sleep(1)
+    return looked_up(host)
+
+socket.gethostbyname = slow_name_server
+robot = "localhost:" + os.environ["PORT"]
+worst, last, frame = 0.0, None, 0
+
+def update():
+    global worst, last, frame
+    now = time.perf_counter()
+    if last is not None:
+        worst = max(worst, now - last)
+    last, frame = now, frame + 1
+    if frame % 10 == 0 and frame <= 150:
+        pgnet.send_command(robot, "GO", frame)
+    if frame == 180:
+        print("LONGEST FRAME %.3f" % worst, flush=True)
+        sys.exit(0)
+"""
+
+
+def test_a_computers_name_is_looked_up_without_holding_a_frame(tmp_path):
+    path = tmp_path / "slow_lookup.py"
+    path.write_text(SLOW_LOOKUP_GAME, encoding="utf-8")
+    port = addresses.free_port()
+    robot = pgnet.listen("127.0.0.1:%d" % port)
+    with Program([RUN_PGZERO, str(path)], env={"PORT": str(port), "GAME_TIMEOUT": "30"}) as player:
+        assert pgnet.wait_for_command(robot, wait_for_s=20)[0] == "GO"
+        longest = float(player.expect(r"^LONGEST FRAME ([\d.]+)$", timeout=20).group(1))
+        assert player.wait(15) == 0, player.stderr_text()
+    assert longest <= MAX_FRAME_S, player.stderr_text()
 
 
 # -- floods, frame times, latency -----------------------------------------------
