@@ -103,7 +103,7 @@ def send_message(address, message, wait_for_reply_s=None, raw=False):
     """Send ``message`` to ``address`` (or a name) and return the reply.
 
     Waits up to ``wait_for_reply_s`` seconds (default 5) for the reply;
-    warns and returns ``None`` if none comes. ``raw=True`` sends ``message``
+    warns and returns ``None`` if none comes (0: send it, and do not wait). ``raw=True`` sends ``message``
     (bytes) exactly as it is and returns the reply undecoded, for programs
     not written with pgnet.
 
@@ -129,7 +129,7 @@ def send_message(address, message, wait_for_reply_s=None, raw=False):
     asked, arrival = request(address, body, raw, wait)
     if arrival is not None:
         return arrival.data
-    if asked:
+    if asked and wait > 0:  # (a wait of 0 asked for no reply)
         warn(NoReplyWarning,
             "No reply from %s within %g s. Is it running and answering "
             "messages? (It must call send_reply, or return a value from "
@@ -156,8 +156,10 @@ def request(address, body, raw, wait_s):
     if arrival is False:
         return False, None
     if arrival is None:
-        # Start afresh next time: the old socket may hold an unanswered request.
-        registry.forget(sender)
+        # Start afresh next time: the old socket may hold an unanswered
+        # request. (What is still queued on it gets the linger time to leave:
+        # after a wait of 0, that is the message itself.)
+        registry.forget(sender, transport.LINGER_MS)
         return True, None
     if arrival.kind == "error":
         transport.warn_remote_error(address, arrival.data)

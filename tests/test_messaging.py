@@ -259,3 +259,18 @@ def test_finding_a_name_and_waiting_for_its_news_share_one_wait():
         took = time.monotonic() - started
         publisher.expect(r"^PUBLISHING$")
     assert took < 4.0, "wait_for_news(wait_for_s=3) took %.1f s" % took
+
+
+def test_a_message_sent_with_a_wait_of_0_still_leaves():
+    # Nothing waits for its reply, but the message itself goes.
+    address = pgnet.listen("127.0.0.1:%d" % addresses.free_port())
+    code = """
+    import sys
+    import pgnet
+    print("SENT", pgnet.send_message(sys.argv[1], "no wait", wait_for_reply_s=0), flush=True)
+    """
+    with run(code, address) as program:
+        program.expect(r"^SENT None$")
+        assert pgnet.wait_for_message(address, wait_for_s=10) == "no wait"
+        assert program.wait(10) == 0, program.stderr_text()
+    assert "No reply" not in program.stderr_text()
