@@ -16,7 +16,7 @@ from .programs import PAYLOAD, PGNET_SERVER, RAW_SERVER, REQUESTER, STATE_SUBSCR
 from .report import Row, mark, ms
 
 #: How much each figure measures: (quick, full).
-SIZES = {"requests": (100, 1000), "state_items": (30, 240)}
+SIZES = {"requests": (100, 1000), "requester_rounds": (1, 2), "state_items": (30, 240)}
 
 REQUESTERS = 20
 SUBSCRIBERS = 30
@@ -32,27 +32,29 @@ def _percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
 
 
-def work_requesters(count):
+def work_requesters(count, rounds=1):
     """Requests a second from 20 programs asking one listener at once: a
-    pgnet listener and a raw REP socket, in turn. Example:
+    pgnet listener and a raw REP socket, each side in turn for ``rounds``
+    rounds (other load can only slow a round: the best is kept). Example:
     `work_requesters(300)` is like `{"raw": 31000.0, "pgnet": 26000.0}`.
     """
     from .workers import unique_name
 
-    rates = {}
-    name = unique_name("crowd")
-    for side, server_code in (("raw", RAW_SERVER), ("pgnet", PGNET_SERVER)):
-        with Child(script(server_code, name)) as server:
-            address = server.expect("READY", 20)
-            with contextlib.ExitStack() as stack:
-                askers = [stack.enter_context(Child(script(REQUESTER % (PAYLOAD,), side, address, count)))
-                          for _ in range(REQUESTERS)]
-                for asker in askers:
-                    asker.expect("READY", 60)
-                for asker in askers:
-                    asker.say("go")
-                longest = max(asker.result(120)["s"] for asker in askers)
-            rates[side] = REQUESTERS * count / longest
+    rates = {"raw": 0.0, "pgnet": 0.0}
+    servers = {"raw": RAW_SERVER, "pgnet": PGNET_SERVER}
+    for number in range(rounds):
+        for side in ("raw", "pgnet") if number % 2 == 0 else ("pgnet", "raw"):
+            with Child(script(servers[side], unique_name("crowd"))) as server:
+                address = server.expect("READY", 20)
+                with contextlib.ExitStack() as stack:
+                    askers = [stack.enter_context(Child(script(REQUESTER % (PAYLOAD,), side, address, count)))
+                              for _ in range(REQUESTERS)]
+                    for asker in askers:
+                        asker.expect("READY", 60)
+                    for asker in askers:
+                        asker.say("go")
+                    longest = max(asker.result(120)["s"] for asker in askers)
+            rates[side] = max(rates[side], REQUESTERS * count / longest)
     return rates
 
 
@@ -61,9 +63,10 @@ def figure_requesters(quick, notes):
 
     Example: `figure_requesters(True, notes)[0].ratio` is like `"0.86x"`.
     """
-    rates = run_worker("requesters", _size("requests", quick), timeout=300)
+    rounds = _size("requester_rounds", quick)
+    rates = run_worker("requesters", _size("requests", quick), rounds, timeout=300)
     ratio = rates["pgnet"] / rates["raw"]
-    return [Row("%d requesters, one listener (requests/s)" % REQUESTERS,
+    return [Row("%d requesters, one listener (requests/s, best of %d)" % (REQUESTERS, rounds),
                 "{:,.0f} /s".format(rates["pgnet"]), "{:,.0f} /s".format(rates["raw"]),
                 "%.2fx" % ratio, ">= 0.85x raw REQ/REP", mark(ratio >= 0.85))]
 
