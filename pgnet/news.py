@@ -180,8 +180,8 @@ class Subscriber(Endpoint):
     def __init__(self, address, source):
         super().__init__(zmq.SUB, address, "news items")
         self.source = source
-        self.topics = set()
-        self.raw = False
+        self.topics = {}  # topic (text) -> True if its news is kept as bytes (raw)
+        self.any_raw = False
         self.welcomed = False
         self.confirming = None  # the confirmation subscribe() waits for
         self.catch_up = replay.CatchUp(time.monotonic())
@@ -190,12 +190,15 @@ class Subscriber(Endpoint):
         self.socket.setsockopt(zmq.SUBSCRIBE, self.catch_up.answers)
         self.socket.connect("tcp://" + address)
 
-    def add_topic(self, topic):
-        """Receive news whose topic starts with ``topic`` (text) too.
+    def add_topic(self, topic, raw=False):
+        """Receive news whose topic starts with ``topic`` (text) too, kept
+        as the bytes that arrived if ``raw``.
 
         Example: ``subscriber.add_topic("score")``"""
-        if topic not in self.topics:
-            self.topics.add(topic)
+        known = topic in self.topics
+        self.topics[topic] = raw
+        self.any_raw = any(self.topics.values())
+        if not known:
             self.socket.setsockopt(zmq.SUBSCRIBE, topic.encode("utf-8"))
             if len(self.topics) == 1:
                 # After the first topic, so that when the publisher reads the
@@ -212,12 +215,11 @@ class Subscriber(Endpoint):
         was published since then is news it was waiting for.
 
         Example: ``subscriber.want(["score"], False, time.monotonic())``"""
-        self.raw = raw
         if since < self.catch_up.since:
             self.catch_up.since = since
         for topic in topics:
-            if topic not in self.topics:
-                self.add_topic(topic)
+            if self.topics.get(topic) is not raw:  # new, or now wanted the other way
+                self.add_topic(topic, raw)
 
     def receive_all(self, limit=None):
         """Move what has arrived into the inbox, without waiting; return
@@ -287,6 +289,11 @@ class Subscriber(Endpoint):
         for arrival in arrivals:
             self.inbox.add(arrival)
 
+    def _raw_for(self, topic):
+        # News is kept as the longest of its subscribed topics it starts with says.
+        longest = max((t for t in self.topics if topic.startswith(t)), key=len, default=None)
+        return longest is not None and self.topics[longest]
+
     def _replayed(self, topic, body):
         # The answer carries every topic: keep those this subscriber has.
         if not any(topic.startswith(t.encode("utf-8")) for t in self.topics):
@@ -303,5 +310,5 @@ class Subscriber(Endpoint):
             warn_limited((self, "malformed"), DroppedMessageWarning,
                          "Dropped news from %s: its topic is not text.", self.source)
             return None
-        ok, news = unpack(body, self.raw, "news", self.source)
+        ok, news = unpack(body, self.any_raw and self._raw_for(topic), "news", self.source)
         return Arrival("news", self.source, self.source, news, topic) if ok else None

@@ -6,8 +6,10 @@ time limits); nothing sleeps and hopes.
 """
 
 import inspect
+import warnings
 
 import msgpack
+
 import pytest
 import zmq
 
@@ -411,3 +413,31 @@ def test_raw_news_from_a_plain_zeromq_publisher():
         assert pgnet.wait_for_news(address, "sensor", wait_for_s=5, raw=True) == (
             "sensor/other", b"\xc1 not msgpack")
         assert pgnet.wait_for_news(address, "sensor", wait_for_s=5, raw=True) == ("sensor", b"\x00\x01")
+
+
+def test_raw_news_and_decoded_news_from_one_publisher():
+    # "bin" is a sensor's own bytes, read raw; "num" is pgnet news, decoded:
+    # how each topic is kept does not depend on the last call.
+    code = """
+    import zmq
+    from pgnet import wire
+    socket = zmq.Context.instance().socket(zmq.XPUB)
+    port = socket.bind_to_random_port("tcp://127.0.0.1")
+    print("PORT", port, flush=True)
+    wanted = set()
+    while not {b"\\x01bin", b"\\x01num"} <= wanted:
+        wanted.add(socket.recv())
+    for number in range(3):
+        socket.send_multipart([b"bin", b"\\xc1\\xc1 raw %d" % number])
+        socket.send_multipart([b"num", wire.encode(number)])
+    socket.recv()   # wait here until the subscriber goes
+    """
+    with run(code) as peer:
+        address = "127.0.0.1:" + peer.expect(r"PORT (\d+)").group(1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            pgnet.subscribe(address, "bin", wait_for_s=0, raw=True)
+            for number in range(3):
+                assert pgnet.wait_for_news(address, "num", wait_for_s=5) == ("num", number)
+                assert pgnet.wait_for_news(address, "bin", wait_for_s=5, raw=True) == (
+                    "bin", b"\xc1\xc1 raw %d" % number)
