@@ -249,7 +249,7 @@ class Subscriber(Endpoint):
         if self.catch_up.holding:
             self.catch_up.hold(arrival)
             return None
-        return arrival, len(frames[1])
+        return arrival, len(frames[0]) + len(frames[1])
 
     def straight(self):
         """True if a wait may read straight off the socket: not while news
@@ -301,6 +301,11 @@ class Subscriber(Endpoint):
         return self._read(topic, body)
 
     def _read(self, topic, body):
+        if len(topic) > MAX_TOPIC_BYTES:
+            warn_limited((self, "malformed"), DroppedMessageWarning,
+                         "Dropped news from %s: its topic is longer than %d bytes.",
+                         self.source, MAX_TOPIC_BYTES)
+            return None
         body = auth.unseal(b"news " + topic, body, self.source)
         if body is None:
             return None

@@ -16,7 +16,12 @@ So pgnet watches what its publisher holds, and closes connections:
   topic that no subscriber holds any more: pgnet counts the topics held
   and, for each computer, those it asked for first.
 * ZeroMQ's monitor reports each connection to the publisher, with its
-  socket: pgnet notes which computer each one is from.
+  socket: pgnet notes which computer each one is from. A thread of the
+  publisher's own takes in these reports as they come, also while the
+  program does something else than use pgnet: left unread, they would pile
+  up with each connection a classmate opens (some 250 bytes each, without
+  end), and ZeroMQ cannot drop them (with their queue bounded, it would
+  wait, stalling every connection of the program).
 * Past the limit, pgnet cuts off the computer that asked for the most
   (and any other that asked for a good share): it breaks that computer's
   connections to this publisher (ZeroMQ then frees all they held) and,
@@ -45,7 +50,7 @@ Example:
 
     subscriptions = Subscriptions(publisher_socket, "weather")  # before bind
     subscriptions.note(frame)     # each zmq.Frame the publisher receives
-    subscriptions.check()         # now and then: the new connections
+    subscriptions.check()         # now and then: too many topics?
     subscriptions.held            # how many topics its subscribers hold
     subscriptions.close()         # before the publisher's socket closes
 """
@@ -55,6 +60,7 @@ import itertools
 import os
 import socket
 import sys
+import threading
 import time
 
 import zmq
@@ -84,7 +90,8 @@ _RECUT_S = 1.0
 # When there are too many, a computer that asked for more than this share
 # of them is cut off too.
 _SHARE = 0.1
-_EVENTS_PER_CHECK = 1000  # connection events handled in one check
+_WATCH_SLICE_MS = 500  # how soon the watching thread notices close()
+_BATCH_S = 0.05  # the watching thread's pause after taking in what came
 _LOOK_EVERY = 64  # new topics between two checks
 _CHECK_EVERY_S = 0.1  # the longest between two checks of a publisher in use
 _TOPICS_COUNT = getattr(zmq, "TOPICS_COUNT", 116)
@@ -122,6 +129,10 @@ class Subscriptions:
         self.connections = {}
         #: Each computer cut off -> when (``time.monotonic()``).
         self.cut_off = {}
+        # Held while connections or cut_off change: the watching thread
+        # changes them too.
+        self._lock = threading.Lock()
+        self._closed = False
         #: How many topics ZeroMQ said no subscriber holds any more because
         #: the last one left. (ZeroMQ's own count of topics does not go
         #: down for those: what it holds is at most its count less these.)
@@ -132,12 +143,15 @@ class Subscriptions:
         self._next_check = 0.0  # (time.monotonic())
         sock.setsockopt(zmq.RCVHWM, INTAKE)
         address = "inproc://pgnet-subscriptions-%d-%d" % (os.getpid(), next(_numbers))
-        sock.monitor(address, zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED)
-        self._events = open_socket(zmq.PAIR)
-        # Unbounded: ZeroMQ's monitor waits, rather than drops, when full.
-        self._events.setsockopt(zmq.RCVHWM, 0)
-        self._events.setsockopt(zmq.LINGER, 0)
-        self._events.connect(address)
+        sock.monitor(address, zmq.EVENT_ACCEPTED | zmq.EVENT_DISCONNECTED | zmq.EVENT_MONITOR_STOPPED)
+        events = open_socket(zmq.PAIR)
+        # Unbounded, as ZeroMQ's monitor waits rather than drops when full;
+        # the thread keeps it short.
+        events.setsockopt(zmq.RCVHWM, 0)
+        events.setsockopt(zmq.LINGER, 0)
+        events.connect(address)
+        threading.Thread(target=self._watch, args=(events,), daemon=True,
+                         name="pgnet connections to %s" % source).start()
 
     @property
     def held(self):
@@ -215,12 +229,13 @@ class Subscriptions:
             self._cut(computer, now)
 
     def _cut(self, computer, now):
-        for gone in [c for c, when in self.cut_off.items() if now - when > CUT_OFF_S]:
-            del self.cut_off[gone]
-        self.cut_off[computer] = now
-        for connection, peer in list(self.connections.items()):
-            if peer[0] == computer and not _break(connection, peer):
-                del self.connections[connection]  # (closed already)
+        with self._lock:
+            for gone in [c for c, when in self.cut_off.items() if now - when > CUT_OFF_S]:
+                del self.cut_off[gone]
+            self.cut_off[computer] = now
+            for connection, peer in list(self.connections.items()):
+                if peer[0] == computer and not _break(connection, peer):
+                    del self.connections[connection]  # (closed already)
         warn_limited(
             (self, "too many"), DroppedMessageWarning,
             "The computer at %s subscribed to more topics of news on %s than a "
@@ -230,50 +245,65 @@ class Subscriptions:
         )
 
     def check(self, received=1):
-        """Take in what ZeroMQ's monitor reported (note each new connection
-        and the computer it is from, close it at once if that computer is
-        cut off, forget each closed one), then ``look``. Call it after
-        receiving, with how many messages came (``received``): after none,
-        it only checks now and then (nothing new is held, and a publisher
-        that sends a lot should not pay for it).
+        """``look``, if it is time to. Call it after receiving, with how
+        many messages came (``received``): after none, it only looks now and
+        then (nothing new is held, and a publisher that sends a lot should
+        not pay for it).
 
         Example: ``subscriptions.check(publisher.receive_all())``"""
         now = time.monotonic()
         if not received and now < self._next_check:
             return
         self._next_check = now + _CHECK_EVERY_S
-        events = self._events
-        if zmq.zmq_poll([(events, _POLLIN)], 0):
-            self._connections(events)
         self.look()
 
-    def _connections(self, events):
-        now = time.monotonic()
-        for _ in range(_EVENTS_PER_CHECK):
-            try:
-                event = parse_monitor_message(events.recv_multipart(zmq.NOBLOCK))
-            except zmq.Again:
-                break
-            connection = event["value"]
-            if event["event"] == zmq.EVENT_DISCONNECTED:
+    def _watch(self, events):
+        # The thread: takes in what ZeroMQ's monitor reports on ``events``
+        # (its own socket from now on) as it comes, until close().
+        try:
+            while not self._closed:
+                if not zmq.zmq_poll([(events, _POLLIN)], _WATCH_SLICE_MS):
+                    continue
+                while True:
+                    try:
+                        event = parse_monitor_message(events.recv_multipart(zmq.NOBLOCK))
+                    except zmq.Again:
+                        break
+                    if event["event"] == zmq.EVENT_MONITOR_STOPPED:
+                        return
+                    self._connection(event["event"], event["value"])
+                # Reports taken in batches: woken for each one, this thread
+                # would slow ZeroMQ's taking in of connections many times over.
+                time.sleep(_BATCH_S)
+        except zmq.ZMQError:
+            pass  # (ZeroMQ is ending: the program is)
+        finally:
+            events.close(0)
+
+    def _connection(self, event, connection):
+        """Note a new connection and the computer it is from (closing it at
+        once if that computer is cut off), or forget a closed one."""
+        if event == zmq.EVENT_DISCONNECTED:
+            with self._lock:
                 self.connections.pop(connection, None)
-                continue
-            peer = _peer(connection)
-            if peer is None:
-                continue
+            return
+        peer = _peer(connection)
+        if peer is None:
+            return
+        with self._lock:
             self.connections[connection] = peer
-            if now - self.cut_off.get(peer[0], -CUT_OFF_S) < CUT_OFF_S:
+            if time.monotonic() - self.cut_off.get(peer[0], -CUT_OFF_S) < CUT_OFF_S:
                 _break(connection, peer)
 
     def close(self):
         """Stop watching (before the publisher's socket closes).
 
         Example: ``subscriptions.close()``"""
+        self._closed = True
         try:
             self._sock.disable_monitor()
         except zmq.ZMQError:
             pass  # (the socket is closed already)
-        self._events.close(0)
 
 
 def _computer(frame):

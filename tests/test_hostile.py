@@ -191,6 +191,54 @@ __import__("time").sleep(60)
         alive(publisher)
 
 
+#: A publisher that is not pgnet: sends argv[1] news items whose topic is
+#: argv[2] bytes long, then one item "end" under a 200-byte topic.
+LONG_TOPICS = """
+import sys, msgpack, zmq
+sock = zmq.Context.instance().socket(zmq.XPUB)
+sock.setsockopt(zmq.SNDHWM, 0)
+port = sock.bind_to_random_port("tcp://127.0.0.1")
+print("READY 127.0.0.1:%d" % port, flush=True)
+sock.recv()  # a subscription: someone is listening
+topic = b"t" * int(sys.argv[2])
+for _ in range(int(sys.argv[1])):
+    sock.send_multipart([topic, msgpack.packb(1)])
+sock.send_multipart([b"t" * 200, msgpack.packb("end")])
+__import__("time").sleep(60)
+"""
+
+#: Subscribes to argv[1]'s "t" news and reads it (without taking it) until
+#: "end" has come; then prints what its inbox held and how much it grew.
+READS_NEWS = """
+import sys, time, pgnet
+from pgnet import registry
+def rss():
+    with open("/proc/self/status") as lines:
+        return [int(l.split()[1]) // 1024 for l in lines if l.startswith("VmRSS")][0]
+pgnet.subscribe(sys.argv[1], "t", wait_for_s=0)
+subscriber = registry.connected_subscriber(sys.argv[1], 0)
+before = rss()
+while not any(item.data == "end" for _, item, _ in subscriber.inbox.queues.get("news", ())):
+    subscriber.receive_all()
+    time.sleep(0.001)
+print("RESULT items %d counted %d grew %d" % (len(subscriber.inbox),
+      sum(subscriber.inbox.sizes.values()), rss() - before), flush=True)
+"""
+
+
+def test_news_with_a_huge_topic_is_dropped_and_topics_are_counted():
+    publisher, address = start(LONG_TOPICS, 40, 4 * MB)
+    with publisher, run(READS_NEWS, address) as subscriber:
+        result = subscriber.expect(r"RESULT items (\d+) counted (\d+) grew (-?\d+)", timeout=25)
+        items, counted, grew = map(int, result.groups())
+        print("MEASURED 40 news items with 4 MiB topics: subscriber +%d MiB" % grew)
+        assert items == 1  # only "end": the others were dropped, warned
+        assert "topic is longer than 255 bytes" in subscriber.stderr_text()
+        assert counted >= 200 + len(msgpack.packb("end"))  # its topic counts too
+        assert grew < 64
+        alive(subscriber)
+
+
 def test_a_flood_while_the_program_is_not_reading_stays_bounded():
     listener, address = start(LISTENER, 4)
     pid = listener.process.pid

@@ -163,3 +163,54 @@ def test_a_topic_is_counted_once_and_freed_when_its_subscribers_go():
         sock.close(0)
     wait_until(lambda: held() == 0, 5, message="the topics to be freed")
     assert publisher.subscriptions.by_computer == {}
+
+
+#: Publishes once on port argv[1], then does something else than use pgnet.
+IDLE_PUBLISHER = """
+import sys, time, pgnet
+pgnet.publish_news(int(sys.argv[1]), "status", 0)
+print("READY", flush=True)
+time.sleep(120)
+"""
+
+#: Opens and closes connections to 127.0.0.1:argv[1] (from 127.0.0.5), as
+#: quickly as it can, for argv[2] seconds; prints "DONE n".
+CONNECTS = """
+import socket, sys, time
+port, end = int(sys.argv[1]), time.monotonic() + float(sys.argv[2])
+done = 0
+while time.monotonic() < end:
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\\x01" + bytes(7))
+    sock.settimeout(2)
+    try:
+        sock.bind(("127.0.0.5", 0))
+        sock.connect(("127.0.0.1", port))
+        done += 1
+    except OSError:
+        pass
+    sock.close()
+print("DONE", done, flush=True)
+"""
+
+
+def test_connections_opened_and_closed_to_an_idle_publisher_cost_it_nothing():
+    port = pgnet.addresses.free_port()
+    with run(IDLE_PUBLISHER, port) as publisher:
+        publisher.expect("READY")
+        pid = publisher.process.pid
+        before = status(pid, "VmRSS")
+        attackers = [run(CONNECTS, port, 12) for _ in range(3)]
+        try:
+            made = sum(int(a.expect(r"DONE (\d+)", timeout=25).group(1)) for a in attackers)
+        finally:
+            for attacker in attackers:
+                attacker.kill()
+        # Each connection is two reports of ZeroMQ's monitor: read as they
+        # come, they leave nothing behind.
+        grew = status(pid, "VmRSS") - before
+        print("MEASURED %d connections opened and closed to an idle publisher: +%.1f MiB"
+              " (%.0f bytes each)" % (made, grew, grew * 1024 * 1024 / max(made, 1)))
+        assert made > 2000
+        assert grew * 1024 * 1024 < 120 * made  # (unread, each left some 250 bytes)
+        alive(publisher)
