@@ -182,6 +182,10 @@ class Subscriber(Endpoint):
         self.confirming = None  # the confirmation subscribe() waits for
         self.catch_up = replay.CatchUp(time.monotonic())
         self.settling = None  # the confirmation that ends holding, see accept
+        #: The seals of news already received here (with a room password):
+        #: this subscriber's own, as another subscriber of this program to
+        #: the same publisher receives the same items.
+        self.guard = auth.ReplayGuard()
         self.socket.setsockopt(zmq.SUBSCRIBE, WELCOME)
         self.socket.setsockopt(zmq.SUBSCRIBE, self.catch_up.answers)
         self.socket.connect("tcp://" + address)
@@ -237,11 +241,11 @@ class Subscriber(Endpoint):
         if len(frames) != 2:
             warn_limited((self, "malformed"), DroppedMessageWarning, "Dropped malformed news from %s.", self.source)
             return None
+        if self.catch_up.holding:
+            self.catch_up.hold(*frames)  # (read when given out: see pgnet.replay)
+            return None
         arrival = self._read(*frames)
         if arrival is None:
-            return None
-        if self.catch_up.holding:
-            self.catch_up.hold(arrival)
             return None
         return arrival, len(frames[1])
 
@@ -263,7 +267,7 @@ class Subscriber(Endpoint):
             self.settling = CONFIRM + os.urandom(8).hex().encode()
             self.socket.setsockopt(zmq.SUBSCRIBE, self.settling)
         elif frame.startswith(catch_up.answers) and len(frame) > len(catch_up.answers):
-            self._give_out(catch_up.answered(frame, self._replayed, time.monotonic()))
+            self._give_out(catch_up.answered(frame, self._wanted, time.monotonic()))
         elif frame == self.settling:
             self._stop_settling()
             if catch_up.holding:
@@ -279,18 +283,18 @@ class Subscriber(Endpoint):
             self.socket.setsockopt(zmq.UNSUBSCRIBE, self.settling)
             self.settling = None
 
-    def _give_out(self, arrivals):
-        for arrival in arrivals:
-            self.inbox.add(arrival)
+    def _give_out(self, items):
+        for topic, body in items:
+            arrival = self._read(topic, body)
+            if arrival is not None:
+                self.inbox.add(arrival)
 
-    def _replayed(self, topic, body):
+    def _wanted(self, topic):
         # The answer carries every topic: keep those this subscriber has.
-        if not any(topic.startswith(t.encode("utf-8")) for t in self.topics):
-            return None
-        return self._read(topic, body)
+        return any(topic.startswith(t.encode("utf-8")) for t in self.topics)
 
     def _read(self, topic, body):
-        body = auth.unseal(b"news " + topic, body, self.source)
+        body = auth.unseal(b"news " + topic, body, self.source, self.guard)
         if body is None:
             return None
         try:
