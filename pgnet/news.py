@@ -163,7 +163,7 @@ class Subscriber(Endpoint):
     At each connection it holds the news that arrives until the publisher
     has answered its replay request, so that a subscriber that was waiting
     before the publisher started gets its news from the first item (see
-    ``pgnet.replay``).
+    ``pgnet.replay``); it holds no more than its inbox takes.
 
     Example:
 
@@ -242,12 +242,12 @@ class Subscriber(Endpoint):
             warn_limited((self, "malformed"), DroppedMessageWarning, "Dropped malformed news from %s.", self.source)
             return None
         if self.catch_up.holding:
-            self.catch_up.hold(*frames)  # (read when given out: see pgnet.replay)
+            self._give_out(self.catch_up.hold(*frames))  # (read when given out: see pgnet.replay)
             return None
         arrival = self._read(*frames)
         if arrival is None:
             return None
-        return arrival, len(frames[1])
+        return arrival, len(frames[0]) + len(frames[1])
 
     def straight(self):
         """True if a wait may read straight off the socket: not while news
@@ -287,7 +287,7 @@ class Subscriber(Endpoint):
         for topic, body in items:
             arrival = self._read(topic, body)
             if arrival is not None:
-                self.inbox.add(arrival)
+                self.inbox.add(arrival, len(topic) + len(body))
 
     def _wanted(self, topic):
         # The answer carries every topic: keep those this subscriber has.

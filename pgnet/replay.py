@@ -34,6 +34,9 @@ showed). To fix it without making the publisher wait:
   (and, with a room password, its seal checked) when it is given out: a
   held item and its copy in the replay carry the same seal, and only the
   one given out may count as received.
+* A subscriber holds no more than its inbox takes (``settings.inbox_items``
+  items, ``settings.inbox_bytes`` bytes): past that it stops holding, gives
+  out what it held and takes news as it comes, without the replay.
 
 Old programs keep working: every frame of an answer is one frame starting
 with ``transport.CONFIRM``, which subscribers of earlier pgnet releases
@@ -51,6 +54,8 @@ Example, a publisher's side:
 
 import os
 import struct
+
+from .settings import settings
 
 #: How long a new publisher keeps its news for subscribers that were
 #: waiting for it, in seconds from its first item.
@@ -195,7 +200,7 @@ class CatchUp:
 
         catch_up = CatchUp(time.monotonic())
         catch_up.connected(time.monotonic())                  # at each welcome
-        catch_up.hold(topic, body)                            # news while holding
+        give_out(catch_up.hold(topic, body))                  # news while holding
         give_out(catch_up.answered(frame, wanted, now))       # each frame of the answer
     """
 
@@ -212,6 +217,7 @@ class CatchUp:
         self.deadline = None
         self.held = []  # (topic, body) received since the welcome
         self.replayed = []  # (topic, body) from the answer so far
+        self.size = 0  # bytes held and replayed
         self.from_publishers = set()  # ids of the publishers whose replay we took
 
     def connected(self, now):
@@ -219,14 +225,15 @@ class CatchUp:
 
         Example: ``catch_up.connected(time.monotonic())``"""
         self.holding, self.deadline = True, now + HOLD_S
-        self.held, self.replayed = [], []
+        self.held, self.replayed, self.size = [], [], 0
 
     def hold(self, topic, body):
         """Keep a news item (``topic`` and ``body``, bytes) that came while
-        holding, for now.
+        holding; return what to give out now: nothing, or, once more is
+        held than an inbox takes, everything held (and holding stops).
 
-        Example: ``catch_up.hold(b"score", body)``"""
-        self.held.append((topic, body))
+        Example: ``give_out(catch_up.hold(b"score", body))``"""
+        return self._keep(self.held, topic, body)
 
     def overdue(self, now):
         """True if the answer is later than ``HOLD_S``: give out what is held.
@@ -240,7 +247,7 @@ class CatchUp:
 
         Example: ``give_out(catch_up.release())``"""
         held = self.held
-        self.held, self.replayed, self.holding = [], [], False
+        self.held, self.replayed, self.size, self.holding = [], [], 0, False
         return held
 
     def answered(self, frame, wanted, now):
@@ -260,7 +267,7 @@ class CatchUp:
             head = _ITEM_HEAD.size
             topic = rest[head:head + length]
             if age_us <= (now - self.since) * 1e6 and wanted(topic):
-                self.replayed.append((topic, rest[head + length:]))
+                return self._keep(self.replayed, topic, rest[head + length:])
             return []
         if kind == b"e" and rest not in self.from_publishers:
             self.from_publishers.add(rest)
@@ -268,5 +275,12 @@ class CatchUp:
             self.release()
             return replayed
         if kind in (b"e", b"n"):
+            return self.release()
+        return []
+
+    def _keep(self, items, topic, body):
+        items.append((topic, body))
+        self.size += len(topic) + len(body)
+        if len(self.held) + len(self.replayed) > settings.inbox_items or self.size > settings.inbox_bytes:
             return self.release()
         return []

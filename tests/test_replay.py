@@ -139,6 +139,19 @@ def test_holding_ends_when_the_publisher_never_answers():
     assert catch_up.release() == [(b"n", b"a")] and not catch_up.holding
 
 
+def test_holding_stops_past_what_an_inbox_takes(monkeypatch):
+    monkeypatch.setattr(pgnet.settings, "inbox_items", 3)
+    catch_up = replay.CatchUp(0.0)
+    catch_up.connected(1.0)
+    assert [catch_up.hold(b"n", b"%d" % n) for n in range(3)] == [[], [], []]
+    assert catch_up.hold(b"n", b"3") == [(b"n", b"%d" % n) for n in range(4)]
+    assert not catch_up.holding
+    monkeypatch.setattr(pgnet.settings, "inbox_bytes", 1000)
+    catch_up.connected(2.0)
+    assert catch_up.hold(b"n", bytes(600)) == []
+    assert len(catch_up.hold(b"n", bytes(600))) == 2 and not catch_up.holding
+
+
 # -- real programs on one machine ----------------------------------------------------
 
 #: Advertises argv[1] for news (without publishing yet: nothing is bound),
