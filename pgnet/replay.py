@@ -54,6 +54,7 @@ Example, a publisher's side:
 
 import os
 import struct
+from collections import deque
 
 from .settings import settings
 
@@ -88,6 +89,8 @@ REQUEST = b"\xffpgnet-replay-"
 ANSWER = b"\x00pgnet-confirm-replay-"
 
 _TOKEN_LENGTH = 16
+_ID_LENGTH = 8  # bytes of a publisher's id, at the end of its answer
+_IDS_KEPT = 16  # publisher ids a subscriber remembers (the latest)
 _ITEM_HEAD = struct.Struct("!QI")  # the item's age in microseconds, its topic's length
 
 
@@ -134,7 +137,7 @@ class EarlyNews:
         self.latest = None  # the latest look at the subscriptions
         #: This publisher, so that a subscriber that reconnects does not
         #: take the same replay twice.
-        self.id = os.urandom(8)
+        self.id = os.urandom(_ID_LENGTH)
         #: Bytes it may still send in answers: a subscriber asking again
         #: and again must not fill this program's memory with replays.
         self.answer_budget = ANSWER_BUDGET_BYTES
@@ -218,7 +221,8 @@ class CatchUp:
         self.held = []  # (topic, body) received since the welcome
         self.replayed = []  # (topic, body) from the answer so far
         self.size = 0  # bytes held and replayed
-        self.from_publishers = set()  # ids of the publishers whose replay we took
+        #: The ids of the latest publishers whose replay was taken.
+        self.from_publishers = deque(maxlen=_IDS_KEPT)
 
     def connected(self, now):
         """A welcome came: a new connection. Hold news until the answer.
@@ -269,8 +273,8 @@ class CatchUp:
             if age_us <= (now - self.since) * 1e6 and wanted(topic):
                 return self._keep(self.replayed, topic, rest[head + length:])
             return []
-        if kind == b"e" and rest not in self.from_publishers:
-            self.from_publishers.add(rest)
+        if kind == b"e" and len(rest) == _ID_LENGTH and rest not in self.from_publishers:
+            self.from_publishers.append(rest)
             replayed = self.replayed
             self.release()
             return replayed

@@ -260,6 +260,7 @@ time.sleep(60)
 
 @pytest.mark.parametrize("mode, count, attack", [
     ("items", 200, "200 news items of 1 MB, never answering the replay request"),
+    ("ends", 150, "150 false ends of a replay, each with a 1 MB id"),
 ])
 def test_a_publisher_that_never_answers_cannot_fill_a_subscribers_memory(mode, count, attack):
     publisher, address = start(NEVER_ANSWERS, mode, count)

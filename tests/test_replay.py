@@ -152,6 +152,17 @@ def test_holding_stops_past_what_an_inbox_takes(monkeypatch):
     assert len(catch_up.hold(b"n", bytes(600))) == 2 and not catch_up.holding
 
 
+def test_only_well_formed_publisher_ids_are_remembered_and_only_the_latest():
+    catch_up = replay.CatchUp(0.0)
+    for n in range(100):
+        catch_up.connected(1.0)
+        catch_up.hold(b"n", b"held")
+        end = catch_up.answers + b"e" + (b"%08d" % n if n % 2 else bytes(1000))
+        assert catch_up.answered(end, lambda topic: True, 1.0) == ([] if n % 2 else [(b"n", b"held")])
+        assert not catch_up.holding
+    assert list(catch_up.from_publishers) == [b"%08d" % n for n in range(100 - 31, 100, 2)]
+
+
 # -- real programs on one machine ----------------------------------------------------
 
 #: Advertises argv[1] for news (without publishing yet: nothing is bound),
