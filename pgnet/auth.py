@@ -200,7 +200,9 @@ class ReplayGuard:
         return ok
 
 
-#: The program's one replay guard, for every kind of traffic.
+#: The program's replay guard, for every kind of traffic but news: a news
+#: item reaches each subscriber of its publisher, so each subscriber has a
+#: guard of its own (see ``unseal``).
 #:
 #: Example: ``auth.guard.fresh(sender, counter, sent_at)``.
 guard = ReplayGuard()
@@ -239,9 +241,10 @@ class Sealer:
         return body + head + tag(room_key(), purpose, body, head)
 
 
-def open_sealed(purpose, sealed):
-    """The body inside ``sealed`` if its seal is genuine and new, else None
-    (and counted in ``counts``).
+def open_sealed(purpose, sealed, seen=None):
+    """The body inside ``sealed`` if its seal is genuine and new to
+    ``seen`` (a ``ReplayGuard``; the program's ``guard`` if not given),
+    else None (and counted in ``counts``).
 
     Example:
 
@@ -257,7 +260,7 @@ def open_sealed(purpose, sealed):
         counts.no_key += 1
         return None
     sender, counter, sent_at = SEAL_HEAD.unpack(head)
-    if not guard.fresh(sender, counter, sent_at):
+    if not (guard if seen is None else seen).fresh(sender, counter, sent_at):
         counts.replayed += 1
         return None
     return body
@@ -284,11 +287,12 @@ def seal(endpoint, purpose, body):
     return sealer.seal(purpose, body)
 
 
-def unseal(purpose, body, source):
+def unseal(purpose, body, source, seen=None):
     """The body inside ``body``, which arrived on ``source`` (a name or an
     address, for the warning): unchanged without a password; with one, the
-    body if its seal is genuine and new, else None (dropped, counted, and
-    warned once per source).
+    body if its seal is genuine and new (to ``seen``, a ``ReplayGuard``, or
+    to the program's ``guard``), else None (dropped, counted, and warned
+    once per source).
 
     Example:
 
@@ -298,7 +302,7 @@ def unseal(purpose, body, source):
     """
     if not settings.password:
         return body
-    opened = open_sealed(purpose, body)
+    opened = open_sealed(purpose, body, seen)
     if opened is None and source not in _warned_sources and len(_warned_sources) < _MAX_WARNED:
         _warned_sources.add(source)
         warn(WrongPasswordWarning,

@@ -167,7 +167,7 @@ class Subscriber(Endpoint):
     At each connection it holds the news that arrives until the publisher
     has answered its replay request, so that a subscriber that was waiting
     before the publisher started gets its news from the first item (see
-    ``pgnet.replay``).
+    ``pgnet.replay``); it holds no more than its inbox takes.
 
     Example:
 
@@ -186,6 +186,10 @@ class Subscriber(Endpoint):
         self.confirming = None  # the confirmation subscribe() waits for
         self.catch_up = replay.CatchUp(time.monotonic())
         self.settling = None  # the confirmation that ends holding, see accept
+        #: The seals of news already received here (with a room password):
+        #: this subscriber's own, as another subscriber of this program to
+        #: the same publisher receives the same items.
+        self.guard = auth.ReplayGuard()
         self.socket.setsockopt(zmq.SUBSCRIBE, WELCOME)
         self.socket.setsockopt(zmq.SUBSCRIBE, self.catch_up.answers)
         self.socket.connect("tcp://" + address)
@@ -243,11 +247,11 @@ class Subscriber(Endpoint):
         if len(frames) != 2:
             warn_limited((self, "malformed"), DroppedMessageWarning, "Dropped malformed news from %s.", self.source)
             return None
+        if self.catch_up.holding:
+            self._give_out(self.catch_up.hold(*frames))  # (read when given out: see pgnet.replay)
+            return None
         arrival = self._read(*frames)
         if arrival is None:
-            return None
-        if self.catch_up.holding:
-            self.catch_up.hold(arrival)
             return None
         return arrival, len(frames[0]) + len(frames[1])
 
@@ -269,7 +273,7 @@ class Subscriber(Endpoint):
             self.settling = CONFIRM + os.urandom(8).hex().encode()
             self.socket.setsockopt(zmq.SUBSCRIBE, self.settling)
         elif frame.startswith(catch_up.answers) and len(frame) > len(catch_up.answers):
-            self._give_out(catch_up.answered(frame, self._replayed, time.monotonic()))
+            self._give_out(catch_up.answered(frame, self._wanted, time.monotonic()))
         elif frame == self.settling:
             self._stop_settling()
             if catch_up.holding:
@@ -285,20 +289,20 @@ class Subscriber(Endpoint):
             self.socket.setsockopt(zmq.UNSUBSCRIBE, self.settling)
             self.settling = None
 
-    def _give_out(self, arrivals):
-        for arrival in arrivals:
-            self.inbox.add(arrival)
+    def _give_out(self, items):
+        for topic, body in items:
+            arrival = self._read(topic, body)
+            if arrival is not None:
+                self.inbox.add(arrival, len(topic) + len(body))
 
     def _raw_for(self, topic):
         # News is kept as the longest of its subscribed topics it starts with says.
         longest = max((t for t in self.topics if topic.startswith(t)), key=len, default=None)
         return longest is not None and self.topics[longest]
 
-    def _replayed(self, topic, body):
+    def _wanted(self, topic):
         # The answer carries every topic: keep those this subscriber has.
-        if not any(topic.startswith(t.encode("utf-8")) for t in self.topics):
-            return None
-        return self._read(topic, body)
+        return any(topic.startswith(t.encode("utf-8")) for t in self.topics)
 
     def _read(self, topic, body):
         if len(topic) > MAX_TOPIC_BYTES:
@@ -306,7 +310,7 @@ class Subscriber(Endpoint):
                          "Dropped news from %s: its topic is longer than %d bytes.",
                          self.source, MAX_TOPIC_BYTES)
             return None
-        body = auth.unseal(b"news " + topic, body, self.source)
+        body = auth.unseal(b"news " + topic, body, self.source, self.guard)
         if body is None:
             return None
         try:

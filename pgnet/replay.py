@@ -30,6 +30,13 @@ showed). To fix it without making the publisher wait:
   an end ``"e"`` it gives out the replay and drops what it held; at an
   ``"n"`` it gives out what it held. Either way nothing is missed or seen
   twice, and everything comes in the order it was published.
+* What is held and replayed stays as it came off the wire, and is only read
+  (and, with a room password, its seal checked) when it is given out: a
+  held item and its copy in the replay carry the same seal, and only the
+  one given out may count as received.
+* A subscriber holds no more than its inbox takes (``settings.inbox_items``
+  items, ``settings.inbox_bytes`` bytes): past that it stops holding, gives
+  out what it held and takes news as it comes, without the replay.
 
 Old programs keep working: every frame of an answer is one frame starting
 with ``transport.CONFIRM``, which subscribers of earlier pgnet releases
@@ -47,6 +54,9 @@ Example, a publisher's side:
 
 import os
 import struct
+from collections import deque
+
+from .settings import settings
 
 #: How long a new publisher keeps its news for subscribers that were
 #: waiting for it, in seconds from its first item.
@@ -79,6 +89,8 @@ REQUEST = b"\xffpgnet-replay-"
 ANSWER = b"\x00pgnet-confirm-replay-"
 
 _TOKEN_LENGTH = 16
+_ID_LENGTH = 8  # bytes of a publisher's id, at the end of its answer
+_IDS_KEPT = 16  # publisher ids a subscriber remembers (the latest)
 _ITEM_HEAD = struct.Struct("!QI")  # the item's age in microseconds, its topic's length
 
 
@@ -125,7 +137,7 @@ class EarlyNews:
         self.latest = None  # the latest look at the subscriptions
         #: This publisher, so that a subscriber that reconnects does not
         #: take the same replay twice.
-        self.id = os.urandom(8)
+        self.id = os.urandom(_ID_LENGTH)
         #: Bytes it may still send in answers: a subscriber asking again
         #: and again must not fill this program's memory with replays.
         self.answer_budget = ANSWER_BUDGET_BYTES
@@ -183,12 +195,16 @@ class CatchUp:
     """A subscriber's side: its request, and the news it holds from each
     connection's welcome until the publisher's answer.
 
+    News is held, and replayed, as ``(topic, body)`` pairs of bytes, just
+    as they came; every call returns the pairs to give out now (a list,
+    often empty), oldest first, for the subscriber to read.
+
     Example:
 
         catch_up = CatchUp(time.monotonic())
-        catch_up.connected(time.monotonic())            # at each welcome
-        catch_up.hold(arrival)                          # news while holding
-        arrivals = catch_up.answered(frame, read, now)  # at the answer's end
+        catch_up.connected(time.monotonic())                  # at each welcome
+        give_out(catch_up.hold(topic, body))                  # news while holding
+        give_out(catch_up.answered(frame, wanted, now))       # each frame of the answer
     """
 
     def __init__(self, now):
@@ -202,44 +218,48 @@ class CatchUp:
         self.answers = ANSWER + token
         self.holding = False
         self.deadline = None
-        self.held = []  # Arrivals received since the welcome
-        self.replayed = []  # Arrivals from the answer so far
-        self.from_publishers = set()  # ids of the publishers whose replay we took
+        self.held = []  # (topic, body) received since the welcome
+        self.replayed = []  # (topic, body) from the answer so far
+        self.size = 0  # bytes held and replayed
+        #: The ids of the latest publishers whose replay was taken.
+        self.from_publishers = deque(maxlen=_IDS_KEPT)
 
     def connected(self, now):
         """A welcome came: a new connection. Hold news until the answer.
 
         Example: ``catch_up.connected(time.monotonic())``"""
         self.holding, self.deadline = True, now + HOLD_S
-        self.held, self.replayed = [], []
+        self.held, self.replayed, self.size = [], [], 0
 
-    def hold(self, arrival):
-        """Keep ``arrival`` (news that came while holding) for now.
+    def hold(self, topic, body):
+        """Keep a news item (``topic`` and ``body``, bytes) that came while
+        holding; return what to give out now: nothing, or, once more is
+        held than an inbox takes, everything held (and holding stops).
 
-        Example: ``catch_up.hold(arrival)``"""
-        self.held.append(arrival)
+        Example: ``give_out(catch_up.hold(b"score", body))``"""
+        return self._keep(self.held, topic, body)
 
     def overdue(self, now):
         """True if the answer is later than ``HOLD_S``: give out what is held.
 
-        Example: ``if catch_up.overdue(now): inbox.extend(catch_up.release())``"""
+        Example: ``if catch_up.overdue(now): give_out(catch_up.release())``"""
         return self.holding and now > self.deadline
 
     def release(self):
         """Stop holding; return what was held (for a publisher that does not
         answer: one of an earlier release, or not pgnet).
 
-        Example: ``inbox.extend(catch_up.release())``"""
-        held, self.held, self.replayed, self.holding = self.held, [], [], False
+        Example: ``give_out(catch_up.release())``"""
+        held = self.held
+        self.held, self.replayed, self.size, self.holding = [], [], 0, False
         return held
 
-    def answered(self, frame, read, now):
-        """Take one frame of the answer, received at ``now``; return the
-        Arrivals to give out now (a list, often empty). ``read(topic,
-        body)`` makes an Arrival of a replayed item, or returns None for an
-        item to leave out (not one of our topics, or not readable).
+    def answered(self, frame, wanted, now):
+        """Take one frame of the answer, received at ``now``; return what to
+        give out now. ``wanted(topic)`` is True for a replayed item's topic
+        (bytes) that the subscriber has.
 
-        Example: ``inbox.extend(catch_up.answered(frame, read, time.monotonic()))``"""
+        Example: ``give_out(catch_up.answered(frame, wanted, time.monotonic()))``"""
         start = len(self.answers) + 1
         kind, rest = frame[start - 1:start], frame[start:]
         if not self.holding:
@@ -248,16 +268,23 @@ class CatchUp:
             age_us, length = _ITEM_HEAD.unpack_from(rest)
             # Published since we started waiting? (Measured now, a moment
             # after the answer left: that errs towards keeping an item.)
-            if age_us <= (now - self.since) * 1e6:
-                head = _ITEM_HEAD.size
-                arrival = read(rest[head:head + length], rest[head + length:])
-                if arrival is not None:
-                    self.replayed.append(arrival)
+            head = _ITEM_HEAD.size
+            topic = rest[head:head + length]
+            if age_us <= (now - self.since) * 1e6 and wanted(topic):
+                return self._keep(self.replayed, topic, rest[head + length:])
             return []
-        if kind == b"e" and rest not in self.from_publishers:
-            self.from_publishers.add(rest)
-            replayed, self.held, self.replayed, self.holding = self.replayed, [], [], False
+        if kind == b"e" and len(rest) == _ID_LENGTH and rest not in self.from_publishers:
+            self.from_publishers.append(rest)
+            replayed = self.replayed
+            self.release()
             return replayed
         if kind in (b"e", b"n"):
+            return self.release()
+        return []
+
+    def _keep(self, items, topic, body):
+        items.append((topic, body))
+        self.size += len(topic) + len(body)
+        if len(self.held) + len(self.replayed) > settings.inbox_items or self.size > settings.inbox_bytes:
             return self.release()
         return []

@@ -255,6 +255,72 @@ def test_a_flood_while_the_program_is_not_reading_stays_bounded():
         alive(listener)
 
 
+#: Not pgnet's publisher: it welcomes each subscriber as pgnet's does, reads
+#: its subscriptions up to its replay request, and never answers it. Then,
+#: argv[2] times, with argv[1] "items" a news item of 1 MB; with "ends" a
+#: welcome and a false end of an answer, whose publisher id is 1 MB. Then
+#: the item "last".
+NEVER_ANSWERS = """
+import os, sys, time, zmq
+from pgnet import news, replay, wire
+mode, count = sys.argv[1], int(sys.argv[2])
+sock = zmq.Context.instance().socket(zmq.XPUB)
+sock.setsockopt(zmq.XPUB_WELCOME_MSG, news.WELCOME)
+sock.setsockopt(zmq.SNDHWM, 0)
+sock.setsockopt(zmq.RCVTIMEO, 30000)
+print("READY 127.0.0.1:%d" % sock.bind_to_random_port("tcp://127.0.0.1"), flush=True)
+request = b""
+while replay.answer_prefix(request) is None:
+    request = sock.recv()[1:]
+for _ in range(count):
+    if mode == "items":
+        sock.send_multipart([b"t", wire.encode(bytes(MB))])
+    else:
+        sock.send(news.WELCOME)
+        sock.send(replay.answer_prefix(request) + b"e" + os.urandom(MB))
+    time.sleep(0.002)
+sock.send_multipart([b"t", wire.encode("last")])
+time.sleep(60)
+""".replace("MB", str(MB))
+
+#: Reads news on "t" from argv[1] until the item "last"; says its memory
+#: (MiB) before subscribing and at its peak.
+UNTIL_LAST = """
+import sys, time, zmq
+import pgnet
+from pgnet import news
+def memory(field):
+    with open("/proc/self/status") as lines:
+        return next(int(line.split()[1]) / 1024 for line in lines if line.startswith(field + ":"))
+zmq.Context.instance()
+before = memory("VmRSS")
+pgnet.wait_for_news(sys.argv[1], "t", wait_for_s=0)
+count, item = 0, None
+while item != "last":
+    topic, item = pgnet.wait_for_news(sys.argv[1], "t", wait_for_s=30)
+    if topic is None:
+        break
+    count += 1
+print("GOT", count, item, "%.0f" % (memory("VmHWM") - before), flush=True)
+time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("mode, count, attack", [
+    ("items", 200, "200 news items of 1 MB, never answering the replay request"),
+    ("ends", 150, "150 false ends of a replay, each with a 1 MB id"),
+])
+def test_a_publisher_that_never_answers_cannot_fill_a_subscribers_memory(mode, count, attack):
+    publisher, address = start(NEVER_ANSWERS, mode, count)
+    with publisher, run(UNTIL_LAST, address, env={"PGNET_INBOX_BYTES": str(8 * MB)}) as subscriber:
+        got = subscriber.expect(r"GOT (\d+) (\S+) (\d+)", timeout=30)
+        grew = int(got.group(3))
+        print("MEASURED %s: subscriber peak +%d MiB" % (attack, grew))
+        assert got.group(2) == "last"
+        assert grew < 64
+        alive(subscriber)
+
+
 # -- sockets bounded ----------------------------------------------------------------
 
 def test_sends_to_many_addresses_keep_sockets_bounded():

@@ -95,14 +95,14 @@ def catch_up_with_answer(waited_s, ages_s, end=b"e"):
     early.look(now)
     catch_up = replay.CatchUp(now - waited_s)
     catch_up.connected(now)
-    catch_up.hold("held")
+    catch_up.hold(b"n", msgpack.packb("held"))
     frames = replay.answer(early, catch_up.request)
     if end != b"e":
         frames[-1] = catch_up.answers + end
     given = []
     for frame in frames:
-        given += catch_up.answered(frame, lambda topic, body: msgpack.unpackb(body), now)
-    return catch_up, given
+        given += catch_up.answered(frame, lambda topic: True, now)
+    return catch_up, [msgpack.unpackb(body) for _, body in given]
 
 
 def test_a_subscriber_gets_what_was_published_since_it_started_waiting():
@@ -121,23 +121,46 @@ def test_a_second_replay_from_the_same_publisher_is_not_taken_twice():
     early.look(5.0)
     early.keep(b"n", b"old")
     catch_up = replay.CatchUp(0.0)
-    read = lambda topic, body: body  # noqa: E731
-    for connection, expected in [(1, [b"old"]), (2, ["live after reconnecting"])]:
+    for connection, expected in [(1, [b"old"]), (2, [b"live after reconnecting"])]:
         catch_up.connected(5.0 + connection)
-        catch_up.hold("live after reconnecting")
+        catch_up.hold(b"n", b"live after reconnecting")
         given = []
         for frame in replay.answer(early, catch_up.request):
-            given += catch_up.answered(frame, read, 5.0 + connection)
-        assert given == expected, connection
+            given += catch_up.answered(frame, lambda topic: True, 5.0 + connection)
+        assert [body for _, body in given] == expected, connection
 
 
 def test_holding_ends_when_the_publisher_never_answers():
     catch_up = replay.CatchUp(0.0)
     catch_up.connected(1.0)
-    catch_up.hold("a")
+    catch_up.hold(b"n", b"a")
     assert not catch_up.overdue(1.0 + replay.HOLD_S)
     assert catch_up.overdue(1.0 + replay.HOLD_S + 0.1)
-    assert catch_up.release() == ["a"] and not catch_up.holding
+    assert catch_up.release() == [(b"n", b"a")] and not catch_up.holding
+
+
+def test_holding_stops_past_what_an_inbox_takes(monkeypatch):
+    monkeypatch.setattr(pgnet.settings, "inbox_items", 3)
+    catch_up = replay.CatchUp(0.0)
+    catch_up.connected(1.0)
+    assert [catch_up.hold(b"n", b"%d" % n) for n in range(3)] == [[], [], []]
+    assert catch_up.hold(b"n", b"3") == [(b"n", b"%d" % n) for n in range(4)]
+    assert not catch_up.holding
+    monkeypatch.setattr(pgnet.settings, "inbox_bytes", 1000)
+    catch_up.connected(2.0)
+    assert catch_up.hold(b"n", bytes(600)) == []
+    assert len(catch_up.hold(b"n", bytes(600))) == 2 and not catch_up.holding
+
+
+def test_only_well_formed_publisher_ids_are_remembered_and_only_the_latest():
+    catch_up = replay.CatchUp(0.0)
+    for n in range(100):
+        catch_up.connected(1.0)
+        catch_up.hold(b"n", b"held")
+        end = catch_up.answers + b"e" + (b"%08d" % n if n % 2 else bytes(1000))
+        assert catch_up.answered(end, lambda topic: True, 1.0) == ([] if n % 2 else [(b"n", b"held")])
+        assert not catch_up.holding
+    assert list(catch_up.from_publishers) == [b"%08d" % n for n in range(100 - 31, 100, 2)]
 
 
 # -- real programs on one machine ----------------------------------------------------
@@ -328,6 +351,99 @@ def test_a_publisher_that_welcomes_but_never_answers_only_delays_news(monkeypatc
         assert time.monotonic() - started < 2
     finally:
         fake.close(0)
+
+
+# -- with a room password ------------------------------------------------------------
+
+ROOM = {"PGNET_ROOM": "5B", "PGNET_PASSWORD": "tiger lily"}
+
+#: A publisher scripted frame by frame, as a pgnet publisher sends them at
+#: the worst moment: argv[1] items published before the subscriber's topics
+#: were registered (so in the replay only), one that reaches it live while
+#: it holds (in the replay too), the answer, then a last item. With a
+#: password, an attacker's copies of two sealed items come before the last.
+SCRIPTED_PUBLISHER = """
+import sys, time, zmq
+from pgnet import auth, news, replay, wire
+before = int(sys.argv[1])
+sock = zmq.Context.instance().socket(zmq.XPUB)
+sock.setsockopt(zmq.XPUB_WELCOME_MSG, news.WELCOME)
+sock.setsockopt(zmq.RCVTIMEO, 30000)
+print("READY 127.0.0.1:%d" % sock.bind_to_random_port("tcp://127.0.0.1"), flush=True)
+request = b""
+while replay.answer_prefix(request) is None:
+    request = sock.recv()[1:]  # its subscriptions: its topic, then the request
+early, sealer, sent = replay.EarlyNews(), auth.Sealer(), []
+def item(number):
+    body = wire.encode(number)
+    body = sealer.seal(b"news item", body) if auth.active() else body
+    early.look(time.monotonic())
+    early.keep(b"item", body)
+    sent.append(body)
+    return body
+for number in range(before):
+    item(number)
+sock.send_multipart([b"item", item(before)])
+for frame in replay.answer(early, request):
+    sock.send(frame)
+if auth.active():
+    for copy in (sent[0], sent[before]):
+        sock.send_multipart([b"item", copy])
+sock.send_multipart([b"item", item(before + 1)])
+time.sleep(60)
+"""
+
+
+@pytest.mark.parametrize("env", [{}, ROOM], ids=["without a password", "with a password"])
+def test_news_held_during_the_catch_up_comes_once_with_or_without_a_password(env):
+    # 100 items before: more than the replay guard's window of counters.
+    with run(SCRIPTED_PUBLISHER, 100, env=env) as publisher:
+        address = publisher.expect(r"READY (\S+)").group(1)
+        with run(SUBSCRIBER, address, 102, env=env) as subscriber:
+            check_all_items(subscriber, 102)
+            assert subscriber.wait() == 0
+            # The attacker's copies were refused, and said so.
+            assert ("a copy of something already received" in subscriber.stderr_text()) == bool(env)
+
+
+#: Two threads of one program wait for news from argv[1] (each thread has
+#: a subscriber of its own), until the last item; then each says what it got.
+TWO_THREADS = """
+import sys, threading
+import pgnet
+source, count, control = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+subscribed = threading.Barrier(3)
+got = {}
+def read(name):
+    items = got[name] = []
+    pgnet.wait_for_news(source, "item", wait_for_s=0)
+    subscribed.wait()
+    while not items or items[-1] != count - 1:
+        topic, item = pgnet.wait_for_news(source, "item", wait_for_s=10)
+        if topic is None:
+            break
+        items.append(item)
+threads = [threading.Thread(target=read, args=(name,)) for name in ("one", "two")]
+for thread in threads:
+    thread.start()
+subscribed.wait()
+pgnet.send_command(control, "GO")
+for thread in threads:
+    thread.join()
+for items in got.values():
+    print("GOT", len(items), items == list(range(count)), items[:3], flush=True)
+"""
+
+
+def test_with_a_password_two_subscribers_in_one_program_each_get_every_item():
+    news, control = unique("news"), unique("control")
+    with run(PUBLISHER, news, control, ITEMS, env=ROOM) as publisher:
+        address = publisher.expect(r"READY (\S+)").group(1)
+        with run(TWO_THREADS, address, ITEMS, control, env=ROOM) as program:
+            check_all_items(program)
+            check_all_items(program)
+            assert program.wait() == 0, program.stderr_text()
+            assert program.stderr_text() == ""
 
 
 # -- two machines ------------------------------------------------------------------
