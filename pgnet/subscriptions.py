@@ -90,7 +90,6 @@ _RECUT_S = 1.0
 # When there are too many, a computer that asked for more than this share
 # of them is cut off too.
 _SHARE = 0.1
-_WATCH_SLICE_MS = 500  # how soon the watching thread notices close()
 _BATCH_S = 0.05  # the watching thread's pause after taking in what came
 _LOOK_EVERY = 64  # new topics between two checks
 _CHECK_EVERY_S = 0.1  # the longest between two checks of a publisher in use
@@ -132,7 +131,6 @@ class Subscriptions:
         # Held while connections or cut_off change: the watching thread
         # changes them too.
         self._lock = threading.Lock()
-        self._closed = False
         #: How many topics ZeroMQ said no subscriber holds any more because
         #: the last one left. (ZeroMQ's own count of topics does not go
         #: down for those: what it holds is at most its count less these.)
@@ -261,9 +259,10 @@ class Subscriptions:
         # The thread: takes in what ZeroMQ's monitor reports on ``events``
         # (its own socket from now on) as it comes, until close().
         try:
-            while not self._closed:
-                if not zmq.zmq_poll([(events, _POLLIN)], _WATCH_SLICE_MS):
-                    continue
+            while True:
+                # Asleep until a report comes: the last, when the publisher
+                # closes, is ZeroMQ's "monitor stopped".
+                zmq.zmq_poll([(events, _POLLIN)], -1)
                 while True:
                     try:
                         event = parse_monitor_message(events.recv_multipart(zmq.NOBLOCK))
@@ -299,7 +298,6 @@ class Subscriptions:
         """Stop watching (before the publisher's socket closes).
 
         Example: ``subscriptions.close()``"""
-        self._closed = True
         try:
             self._sock.disable_monitor()
         except zmq.ZMQError:
