@@ -126,6 +126,28 @@ def test_name_at_machine_picks_the_copy_on_that_computer(net):
             server.kill()
 
 
+def test_a_name_with_at_of_its_own_does_not_take_the_place_of_name_at_machine(net):
+    # A classmate on the computer with the smallest address advertises the
+    # whole text "robot@desk2" as its name: "robot@desk2" is still the robot
+    # on desk2.
+    imitator_desk, desk, asking_desk = (net.add_machine(label) for label in ("desk1", "desk2", "desk3"))
+    name = unique("robot")
+    wanted = "%s@%s" % (name, desk.label)
+    imitator = on(imitator_desk, ECHO, wanted, "imitator")
+    robot = on(desk, ECHO, name, "robot")
+    try:
+        imitator.expect(r"^listening at")
+        robot.expect(r"^listening at")
+        answers = []
+        for _ in range(4):  # (each new program hears both answer its first question)
+            with on(asking_desk, ASK, wanted, "1") as asker:
+                answers.append(asker.expect(r"^answer (\S+)").group(1))
+        assert answers == ["robot"] * 4, answers
+    finally:
+        imitator.kill()
+        robot.kill()
+
+
 def test_rooms_do_not_see_each_other(net):
     left, right = net.add_machine("left"), net.add_machine("right")
     name = unique("quiz")

@@ -382,12 +382,12 @@ class Beacon:
         Example: ``peer.lookup("pong")   # '192.168.1.40:53121'``"""
         # A send to a name looks it up each time, so it must be quick: the
         # table keeps the answer ready, and reading it needs no lock.
-        address = self._table.lookup(name)
-        if address is None:
-            if "@" not in name:
-                return None
+        if "@" in name:  # ("name@machine" is not kept ready: see ServiceTable.resolve)
             with self._lock:
                 return self._table.address_of(name)
+        address = self._table.lookup(name)
+        if address is None:
+            return None
         if name in self._table.ambiguous:
             self._warn_if_ambiguous(name)
         return address

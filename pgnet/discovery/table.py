@@ -349,9 +349,16 @@ class ServiceTable:
 
             table.resolve("robot@pc-7").address()   # '10.0.0.7:40123'
         """
-        chosen = self._chosen.get(name)
-        if chosen is not None or "@" not in name:
-            return chosen
+        # The computer named first: a program advertising the whole text
+        # "robot@pc-7" as its name must not take the place of the robot on
+        # pc-7. (A name with "@" of its own is still found.)
+        record = self._on_machine(name)
+        return record if record is not None else self._chosen.get(name)
+
+    def _on_machine(self, name):
+        # For "name@machine", the record of name on that machine, or None.
+        if "@" not in name:
+            return None
         base, _, machine = name.rpartition("@")
         on_machine = [r for r in self._names.get(base, {}).values() if r.on(machine)]
         return min(on_machine, key=self._order) if on_machine else None
@@ -372,7 +379,7 @@ class ServiceTable:
 
         Example: ``table.chosen_is_local("pong")   # False: another computer's``"""
         record = self.resolve(name)
-        return record is not None and (record.local or "@" in name)
+        return record is not None and (record.local or record is self._on_machine(name))
 
     def lookup(self, name):
         """The address of ``name``, or None: the same as ``address_of``, but
