@@ -3,6 +3,7 @@ and made-up times: player names, lobby entries, the pairing rule, the
 session's life, the reliable channel's books, turns, state sync and
 smoothing. tests/test_twoplayer.py plays whole games."""
 
+import time
 import warnings
 
 import pytest
@@ -320,6 +321,17 @@ def test_reliable_payloads_are_delivered_in_order_once_and_acknowledged():
     assert [s[1:] for s in link.sent if s[1] == "ACK"][-1] == ("ACK", session.token, 3)
     sessions.send_reliable(session, ["event", "goal", 1])
     assert link.sent[-1] == (session.address, "R", session.token, 1, ["event", "goal", 1])
+
+
+def test_what_waits_for_a_missing_partner_is_sent_as_it_was_when_sent():
+    # A game may change its list afterwards: the partner gets it as it was.
+    sessions, session, link, _ = paired_sessions(now=100.0)
+    sessions.partner_missing(103.0)
+    score = [1, 0]
+    sessions.send_reliable(session, ["event", "score", score])
+    score[0] = 99
+    session.channel.resend_all_now()  # (the partner is back)
+    assert session.channel.to_resend(time.monotonic(), RESEND_S) == [(1, ["event", "score", [1, 0]])]
 
 
 # -- the reliable channel's books ----------------------------------------------------------

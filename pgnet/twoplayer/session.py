@@ -27,7 +27,7 @@ import statistics
 import time
 from collections import deque
 
-from .. import addresses
+from .. import addresses, wire
 from ..retry import Retry
 from .hooks import PLAYER_JOINED, PLAYER_LEFT, post
 from .players import new_id
@@ -289,6 +289,9 @@ class Sessions:
 
             sessions.send_reliable(session, ["event", "goal", [1, 0]])
         """
+        # Kept as it is now: what is sent again later (a partner missing)
+        # must not change with the game's own list or dict.
+        payload = wire.decode(wire.encode(payload))
         seq = session.channel.add(payload, time.monotonic())
         if session is self.current:
             self.link.send(session.address, "R", session.token, seq, payload)
