@@ -72,7 +72,7 @@ def find_winner():
 
 
 def show_turn():
-    if winner is not None:
+    if winner is not None or game.whose_turn is None:  # (no partner now: nobody's turn)
         return
     if game.my_turn:
         say("Your turn: you are %s" % mark(game.me.number))
