@@ -274,19 +274,19 @@ class Beacon:
             ]
         if not names:
             return
+        now = time.monotonic()
         if relayed:  # the relay passes our adverts on to the asker
             self.send_adverts(names)
             return
         if not self._targets.reaches(asker[0]):
             return  # pinned to other networks (PGNET_NETWORK): not ours to answer
-        now = time.monotonic()
-        if not self._answers.may_answer(asker, now):
-            return
-        with self._lock:
-            packets = [self._advert(n) for n in names if n in self.local]
         # Another computer's answers are spread out so a room never answers
         # in a burst; this computer's own go at once, to be heard first.
         spread = not self._targets.is_local(asker[0])
+        if not self._answers.may_answer(asker, now, local=not spread):
+            return
+        with self._lock:
+            packets = [self._advert(n) for n in names if n in self.local]
         for packet in packets:
             self._answers.add(self._encode(packet), asker, now, spread)
 
