@@ -76,6 +76,24 @@ for _ in range(4):
 print("RESULT", json.dumps({"queries": 4 * len(socks), "answers": drain(socks, 1.0)}), flush=True)
 """
 
+# A relay that passes on a flood: listens on argv[1] (the port the victim
+# was told is its relay's), and once the victim greets it, sends it
+# argv[2] "who is there?" queries, each from another made-up program.
+FLOOD_RELAY = PACKETS + r"""
+relay = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+relay.bind(("", int(sys.argv[1])))
+while True:
+    data, victim = relay.recvfrom(5000)
+    if msgpack.unpackb(data[6:]).get("t") == "hello":
+        break
+print("GREETED", flush=True)
+for n in range(int(sys.argv[2])):
+    relay.sendto(packet({"t": "relayed", "o": "10.123.9.%d" % (n % 250 + 1), "q": 40000 + n,
+                         "d": QUERY, "i": "f" * 16}), victim)
+    time.sleep(0.004)
+print("RESULT", json.dumps({"queries": int(sys.argv[2])}), flush=True)
+"""
+
 def sent_datagrams(machine):
     """UDP datagrams sent so far from ``machine`` (its namespace's count)."""
     lines = machine.run(["cat", "/proc/net/snmp"], timeout=5).stdout.splitlines()
@@ -115,3 +133,21 @@ def test_queries_from_many_ports_of_one_computer_get_few_answers(room):
     # One computer: a few answers at once, then one every 0.25 s, whatever
     # its ports (800 queries were answered with 2,400 adverts).
     assert many["answers"] <= 12 * len(NAMES)
+
+
+def test_queries_passed_on_by_a_relay_make_few_extra_adverts(room):
+    victim_m, attack_m, _ = room
+    relay_port = PORT + 7
+    env = {"PGNET_RELAY": "%s:%d" % (attack_m.address, relay_port)}
+    with on(victim_m, VICTIM, env=env) as victim, \
+            on(attack_m, FLOOD_RELAY, relay_port, 500) as relay:
+        victim.expect("^READY$", timeout=20)
+        relay.expect("^GREETED$", timeout=20)
+        before = sent_datagrams(victim_m)
+        queries = result(relay)["queries"]
+        sent = sent_datagrams(victim_m) - before
+    print("MEASURED %d relayed queries in 2 s: the victim sent %d datagrams" % (queries, sent))
+    # At most one extra round of adverts per name in 0.25 s (each round: to
+    # the network, this computer and the relay), beside the usual ones
+    # (before: about 6 datagrams per query, 3,000 in all).
+    assert sent < 200

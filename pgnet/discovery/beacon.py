@@ -30,7 +30,7 @@ from ..retry import Retry
 from ..settings import settings
 from . import protocol, sockets
 from .alarms import Alarms
-from .answers import ANSWER_SPREAD_S, Answers
+from .answers import ANSWER_EVERY_S, ANSWER_SPREAD_S, Answers, Rate
 from .table import ServiceTable
 
 #: A program just started waits up to this long (from its first query) for
@@ -92,6 +92,7 @@ class Beacon:
         self._table = ServiceTable(self._targets.shown_ip)
         self.changes = self._table.changes  # read by pgnet.watch(), oldest first
         self._answers = Answers()
+        self._relayed_rounds = Rate(ANSWER_EVERY_S)  # name -> its extra adverts
         self._limit = sockets.SourceLimit()
         self._alarms = Alarms()
         self._next_round = time.monotonic() + settings.advert_interval_s
@@ -275,8 +276,10 @@ class Beacon:
         if not names:
             return
         now = time.monotonic()
-        if relayed:  # the relay passes our adverts on to the asker
-            self.send_adverts(names)
+        if relayed:  # the relay passes our adverts on to the asker, and to all its others
+            names = [n for n in names if self._relayed_rounds.allows(n, now)]
+            if names:
+                self.send_adverts(names)
             return
         if not self._targets.reaches(asker[0]):
             return  # pinned to other networks (PGNET_NETWORK): not ours to answer
