@@ -94,6 +94,17 @@ for n in range(int(sys.argv[2])):
 print("RESULT", json.dumps({"queries": int(sys.argv[2])}), flush=True)
 """
 
+# Sends argv[3] "who is there?" queries to the relay at argv[1]:argv[2],
+# from one port, 250 a second.
+TO_RELAY = PACKETS + r"""
+(sock,) = sockets(1)
+for _ in range(int(sys.argv[3])):
+    sock.sendto(QUERY, (sys.argv[1], int(sys.argv[2])))
+    time.sleep(0.004)
+print("RESULT", json.dumps({"queries": int(sys.argv[3])}), flush=True)
+"""
+
+
 def sent_datagrams(machine):
     """UDP datagrams sent so far from ``machine`` (its namespace's count)."""
     lines = machine.run(["cat", "/proc/net/snmp"], timeout=5).stdout.splitlines()
@@ -151,3 +162,20 @@ def test_queries_passed_on_by_a_relay_make_few_extra_adverts(room):
     # the network, this computer and the relay), beside the usual ones
     # (before: about 6 datagrams per query, 3,000 in all).
     assert sent < 200
+
+
+def test_the_relay_passes_on_few_queries_from_one_computer(room):
+    victim_m, attack_m, relay_m = room
+    with on(relay_m, ["-m", "pgnet"], "relay") as relay, \
+            on(victim_m, VICTIM, env={"PGNET_RELAY": relay_m.address}) as victim:
+        relay.expect("Relaying", timeout=20)
+        victim.expect("^READY$", timeout=20)
+        relay.expect("joined", timeout=10)
+        before = sent_datagrams(relay_m)
+        with on(attack_m, TO_RELAY, relay_m.address, PORT + 1, 500) as attacker:
+            queries = result(attacker)["queries"]
+        sent = sent_datagrams(relay_m) - before
+    print("MEASURED %d queries to the relay in 2 s: it sent %d datagrams" % (queries, sent))
+    # A few queries at once, then 4 a second, each to the victim, and the
+    # victim's adverts passed on to the attacker (before: every query, 500).
+    assert sent < 100
