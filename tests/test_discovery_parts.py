@@ -2,8 +2,10 @@
 chooses among copies of a name, and the queue of answers to queries."""
 
 import time
+import warnings
 
 from pgnet.discovery import protocol
+from pgnet.discovery.alarms import Alarms
 from pgnet.discovery.answers import ANSWER_BURST, ANSWER_EVERY_S, ANSWER_SPREAD_S, Answers, Rate
 from pgnet.discovery.table import ServiceTable
 
@@ -59,6 +61,17 @@ def test_made_up_addresses_cannot_push_a_held_back_one_out():
     assert allowed == 16  # no more new keys while all 16 are held back
     assert not rate.allows("10.0.0.0", now)
     assert rate.allows("10.9.9.9", now + 0.25)  # all free again: one is forgotten for it
+
+
+def test_computer_names_in_a_warning_are_quoted_so_no_terminal_obeys_them():
+    table = ServiceTable("10.0.0.5")
+    for ip, machine in (("10.0.0.2", "pc-2"), ("10.0.0.9", "\x1b[2J\x1b[Hrobot moved\n")):
+        table.heard_advert(dict(advert("robot", 4000, ip), m=machine), ip, local=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Alarms().ambiguous("robot", table.records_of("robot"))
+    text = str(caught[0].message)
+    assert "\x1b" not in text and "\n" not in text and r"'\x1b[2J\x1b[Hrobot moved\n'" in text
 
 
 def test_the_next_expiry_is_the_earliest_deadline_of_those_heard_most_recently():
