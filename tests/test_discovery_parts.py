@@ -2,9 +2,11 @@
 chooses among copies of a name, and the queue of answers to queries."""
 
 import time
+import warnings
 
 from pgnet.discovery import protocol
-from pgnet.discovery.answers import ANSWER_SPREAD_S, Answers
+from pgnet.discovery.alarms import Alarms
+from pgnet.discovery.answers import ANSWER_BURST, ANSWER_EVERY_S, ANSWER_SPREAD_S, Answers, Rate
 from pgnet.discovery.table import ServiceTable
 
 
@@ -38,6 +40,38 @@ def test_answers_to_other_computers_are_spread_but_ours_leave_at_once():
     assert answers.due(now) == [(b"local", ("127.0.0.1", 5000))]
     later = answers.due(now + ANSWER_SPREAD_S)
     assert len(later) == 50 and {data for data, _ in later} == {b"remote"}
+
+
+def test_one_computer_is_answered_a_few_times_then_once_in_a_while_whatever_its_ports():
+    answers = Answers()
+    now = 100.0
+    asked = [answers.may_answer(("10.0.0.7", port), now) for port in range(1000, 1100)]
+    assert sum(asked) == ANSWER_BURST
+    assert answers.may_answer(("10.0.0.8", 1000), now)  # another computer is not held back
+    assert not answers.may_answer(("10.0.0.7", 999), now + ANSWER_EVERY_S / 2)
+    assert answers.may_answer(("10.0.0.7", 999), now + ANSWER_EVERY_S)
+    # Programs on this computer all ask from one address: each counts alone.
+    assert all(answers.may_answer(("127.0.0.1", port), now, local=True) for port in range(1000, 1100))
+
+
+def test_made_up_addresses_cannot_push_a_held_back_one_out():
+    rate = Rate(0.25, burst=1, size=16)
+    now = 100.0
+    allowed = sum(rate.allows("10.0.%d.%d" % (n // 250, n % 250), now) for n in range(10000))
+    assert allowed == 16  # no more new keys while all 16 are held back
+    assert not rate.allows("10.0.0.0", now)
+    assert rate.allows("10.9.9.9", now + 0.25)  # all free again: one is forgotten for it
+
+
+def test_computer_names_in_a_warning_are_quoted_so_no_terminal_obeys_them():
+    table = ServiceTable("10.0.0.5")
+    for ip, machine in (("10.0.0.2", "pc-2"), ("10.0.0.9", "\x1b[2J\x1b[Hrobot moved\n")):
+        table.heard_advert(dict(advert("robot", 4000, ip), m=machine), ip, local=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        Alarms().ambiguous("robot", table.records_of("robot"))
+    text = str(caught[0].message)
+    assert "\x1b" not in text and "\n" not in text and r"'\x1b[2J\x1b[Hrobot moved\n'" in text
 
 
 def test_the_next_expiry_is_the_earliest_deadline_of_those_heard_most_recently():

@@ -413,6 +413,26 @@ def test_a_garbage_flood_does_not_starve_a_legitimate_client():
 
 # -- honest answers ------------------------------------------------------------------
 
+def test_an_advert_whose_computer_name_hides_terminal_codes_is_ignored():
+    peer = get_beacon()
+    evil, good = unique("escape"), unique("plain")
+    adverts = [protocol.encode_packet(protocol.advert(name, 5000, None, time.time(), "e" * 16, machine, 2.0))
+               for name, machine in ((evil, "\x1b[2J\x1b[H*** use robot@evil ***"), (good, "pc"))]
+    attack = """
+import socket, sys
+udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+udp.setsockopt(socket.SOL_SOCKET, socket.SO_BROADCAST, 1)
+for data in sys.argv[2:]:   # in order: the second says the first was read
+    udp.sendto(bytes.fromhex(data), ("127.255.255.255", int(sys.argv[1])))
+print("SENT", flush=True)
+"""
+    with run(attack, os.environ["PGNET_DISCOVERY_PORT"], *(data.hex() for data in adverts)) as attacker:
+        attacker.expect("SENT")
+        wait_until(lambda: peer.lookup(good), 5, message="the plain advert")
+    assert peer.lookup(evil) is None
+    assert not any("\x1b" in service.machine for service in peer.all_services())
+
+
 def test_a_malformed_reply_is_reported_at_once():
     fake = """
 import zmq

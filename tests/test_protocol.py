@@ -143,6 +143,13 @@ def test_names_are_checked_as_advertise_checks_them():
             protocol.parse_packet(protocol.encode_packet(protocol.bye(bad, INSTANCE)))
 
 
+@pytest.mark.parametrize("machine", ["\x1b[2J\x1b[H*** use robot@evil ***", "pc\nfake line", "pc\u202e", "x" * 256])
+def test_an_advert_whose_computer_name_could_fool_a_terminal_is_refused(machine):
+    data = protocol.encode_packet(protocol.advert("robot", 5000, None, time.time(), INSTANCE, machine, 2.0))
+    with pytest.raises(ValueError):
+        protocol.parse_packet(data)
+
+
 # -- through a relay ----------------------------------------------------------------
 
 def test_a_relayed_packet_carries_its_origin_and_the_packet_untouched():

@@ -92,10 +92,10 @@ class Alarms:
         used first) are on several, and none is this one.
 
         Example: ``alarms.ambiguous("robot", table.records_of("robot"))``"""
-        machines = ", ".join("%s (%s)" % (r.machine, r.address().rpartition(":")[0]) for r in records)
+        machines = ", ".join("%r (%s)" % (r.machine, r.address().rpartition(":")[0]) for r in records)
         self._once("ambiguous", name, NameClashWarning,
             "%d programs on other computers are called %r, and none on this one: "
-            "pgnet uses the one on %s. To choose, add '@' and the computer's name "
+            "pgnet uses the one on %r. To choose, add '@' and the computer's name "
             "to the name, such as %r. They are on: %s.",
             len(records), name, records[0].machine, "%s@%s" % (name, records[-1].machine), machines)
 

@@ -1,8 +1,8 @@
 """Answers to queries, waiting for their moment: each leaves after a short
 random delay (so that a room answering a newcomer never makes a burst), and
-one asker is answered at most once in ``ANSWER_EVERY_S`` (so that a flood
-of queries cannot turn the room into an amplifier). Bounded whatever
-arrives.
+one computer is answered at most ``ANSWER_BURST`` times at once, then once
+in ``ANSWER_EVERY_S`` (so that a flood of queries, from as many ports as it
+likes, cannot turn the room into an amplifier). Bounded whatever arrives.
 
 Example:
 
@@ -23,17 +23,61 @@ from collections import OrderedDict
 #: Example: 90 programs answering a newcomer spread over 50 ms.
 ANSWER_SPREAD_S = 0.05
 
-#: One asker is answered at most once in this many seconds.
+#: One computer (one IP address) is answered at most once in this many
+#: seconds, after its first ``ANSWER_BURST`` answers.
 #:
 #: Example: a flood of queries from one address gets one answer in 0.25 s.
 ANSWER_EVERY_S = 0.25
+
+#: How many queries from one computer are answered at once, before
+#: ``ANSWER_EVERY_S`` applies: room for its few programs starting together.
+#:
+#: Example: three programs starting on one computer are all answered at once.
+ANSWER_BURST = 4
 
 #: The most answers waiting for their moment; more are dropped.
 #:
 #: Example: ``len(answers) <= MAX_PENDING``.
 MAX_PENDING = 1024
 
-_MAX_ASKERS = 256  # askers remembered for ANSWER_EVERY_S
+_MAX_ASKERS = 256  # askers remembered while their limit holds
+
+
+class Rate:
+    """Lets each key (an IP address, a name) through ``burst`` times at
+    once, then once every ``every_s`` seconds. It remembers at most
+    ``size`` keys: when that many are all still held back, a new key is
+    refused rather than an old one forgotten, so that many keys at once
+    (such as made-up addresses) cannot get past it.
+
+    Example:
+
+        rate = Rate(0.25, burst=4)
+        rate.allows("10.0.0.7", time.monotonic())   # True, 4 times, then 4 a second
+    """
+
+    def __init__(self, every_s, burst=1, size=_MAX_ASKERS):
+        self.every_s = every_s
+        self.burst = burst
+        self.size = size
+        # key -> when its allowance is used up ("theoretical arrival time"),
+        # oldest change first.
+        self._until = OrderedDict()
+
+    def allows(self, key, now):
+        """True (and counted) if ``key`` may go through at ``now``.
+
+        Example: ``rate.allows("10.0.0.7", now)``"""
+        until = max(self._until.pop(key, now), now)
+        if until - now > (self.burst - 1) * self.every_s:
+            self._until[key] = until
+            return False
+        if len(self._until) >= self.size:  # (a new key: a known one was taken out above)
+            if next(iter(self._until.values())) > now:
+                return False  # full of keys still held back
+            self._until.popitem(last=False)  # free again: forgetting it changes nothing
+        self._until[key] = until + self.every_s
+        return True
 
 
 class Answers:
@@ -46,25 +90,21 @@ class Answers:
 
     def __init__(self):
         self._pending = []  # heap of (due, n, data, asker)
-        self._answered = OrderedDict()  # asker -> when last answered
+        self._askers = Rate(ANSWER_EVERY_S, ANSWER_BURST)
         self._order = itertools.count()
 
     def __len__(self):
         return len(self._pending)
 
-    def may_answer(self, asker, now):
-        """True (and noted) unless ``asker`` was answered less than
-        ``ANSWER_EVERY_S`` ago.
+    def may_answer(self, asker, now, local=False):
+        """True (and counted) if ``asker``, an ``(ip, port)``, may be
+        answered now: its computer has had fewer than ``ANSWER_BURST``
+        answers lately, and none in the last ``ANSWER_EVERY_S``. A program
+        on this computer (``local``) counts on its own, since all of them
+        ask from one address and their answers never cross the network.
 
         Example: ``answers.may_answer(("10.0.0.7", 51234), now)``"""
-        last = self._answered.pop(asker, None)
-        if last is not None and now - last < ANSWER_EVERY_S:
-            self._answered[asker] = last
-            return False
-        self._answered[asker] = now
-        if len(self._answered) > _MAX_ASKERS:
-            self._answered.popitem(last=False)
-        return True
+        return self._askers.allows(asker if local else asker[0], now)
 
     def add(self, data, asker, now, spread=True):
         """Send ``data`` to ``asker`` a little after ``now`` (at ``now`` if

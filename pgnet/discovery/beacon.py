@@ -30,7 +30,7 @@ from ..retry import Retry
 from ..settings import settings
 from . import protocol, sockets
 from .alarms import Alarms
-from .answers import ANSWER_SPREAD_S, Answers
+from .answers import ANSWER_EVERY_S, ANSWER_SPREAD_S, Answers, Rate
 from .table import ServiceTable
 
 #: A program just started waits up to this long (from its first query) for
@@ -92,6 +92,7 @@ class Beacon:
         self._table = ServiceTable(self._targets.shown_ip)
         self.changes = self._table.changes  # read by pgnet.watch(), oldest first
         self._answers = Answers()
+        self._relayed_rounds = Rate(ANSWER_EVERY_S)  # name -> its extra adverts
         self._limit = sockets.SourceLimit()
         self._alarms = Alarms()
         self._next_round = time.monotonic() + settings.advert_interval_s
@@ -274,19 +275,21 @@ class Beacon:
             ]
         if not names:
             return
-        if relayed:  # the relay passes our adverts on to the asker
-            self.send_adverts(names)
+        now = time.monotonic()
+        if relayed:  # the relay passes our adverts on to the asker, and to all its others
+            names = [n for n in names if self._relayed_rounds.allows(n, now)]
+            if names:
+                self.send_adverts(names)
             return
         if not self._targets.reaches(asker[0]):
             return  # pinned to other networks (PGNET_NETWORK): not ours to answer
-        now = time.monotonic()
-        if not self._answers.may_answer(asker, now):
-            return
-        with self._lock:
-            packets = [self._advert(n) for n in names if n in self.local]
         # Another computer's answers are spread out so a room never answers
         # in a burst; this computer's own go at once, to be heard first.
         spread = not self._targets.is_local(asker[0])
+        if not self._answers.may_answer(asker, now, local=not spread):
+            return
+        with self._lock:
+            packets = [self._advert(n) for n in names if n in self.local]
         for packet in packets:
             self._answers.add(self._encode(packet), asker, now, spread)
 

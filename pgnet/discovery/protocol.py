@@ -343,6 +343,10 @@ def _check_advert(packet):
         # (x != x only for NaN, which would never expire or compare)
         if type(packet.get(field)) not in kinds or packet[field] != packet[field]:
             raise ValueError("bad field %s" % field)
+    # The computer's name is shown in lists and warnings: no control
+    # characters (a terminal would obey them), and no longer than a name.
+    if not packet["m"].isprintable() or len(packet["m"]) > MAX_NAME_LENGTH:
+        raise ValueError("bad computer name")
     packet["ttl"] = min(max(packet["ttl"], 0.5), MAX_TTL_S)
 
 

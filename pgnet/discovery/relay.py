@@ -18,6 +18,7 @@ from .. import auth
 from ..errors import MessageError, log
 from ..settings import settings
 from . import protocol
+from .answers import Rate
 
 #: A program the relay has not heard from for this long is forgotten
 #: (programs greet it once a second).
@@ -35,6 +36,18 @@ MAX_CLIENTS_PER_IP = 16
 #: Example: a class of 30 with three programs each uses 90 of them.
 MAX_CLIENTS = 1024
 
+#: The relay passes on this many queries from one computer at once, then
+#: one every ``QUERY_EVERY_S``: each query it passes on makes every program
+#: that has the name answer, so a flood of them must not go through.
+#:
+#: Example: three programs starting together on one computer all get through.
+QUERY_BURST = 8
+
+#: See ``QUERY_BURST``.
+#:
+#: Example: a computer sending 250 queries a second gets 4 of them passed on.
+QUERY_EVERY_S = 0.25
+
 
 class Relay:
     """The relay: one UDP socket, and the programs that use it.
@@ -44,7 +57,8 @@ class Relay:
     (``"joined"``) or goes quiet (``"left"``); ``client`` is its
     ``(ip, port)``. Only valid discovery packets (and greetings) make a
     program a client, up to ``MAX_CLIENTS_PER_IP`` per computer and
-    ``MAX_CLIENTS`` in all. It passes each packet on untouched, inside a
+    ``MAX_CLIENTS`` in all, and passes on few queries from one computer
+    (``QUERY_BURST``). It passes each packet on untouched, inside a
     ``"relayed"`` packet saying where it came from, sealed when the relay
     has the room's password (``PGNET_PASSWORD``); programs with a password
     need that.
@@ -62,6 +76,8 @@ class Relay:
         self._per_ip = {}  # ip -> how many of the clients
         self.forwarded = 0
         self.refused = 0  # packets from programs it could not take as clients
+        self.limited = 0  # queries beyond QUERY_BURST, not passed on
+        self._queries = Rate(QUERY_EVERY_S, QUERY_BURST, MAX_CLIENTS)  # per computer
         self.bad_packets = 0
         self.on_change = on_change or (lambda kind, client: None)
         self._sealer = auth.Sealer()
@@ -92,6 +108,9 @@ class Relay:
             self.refused += 1
             return
         if packet["t"] == "hello":
+            return
+        if packet["t"] == "query" and not self._queries.allows(client[0], time.monotonic()):
+            self.limited += 1
             return
         relayed = protocol.encode_packet(
             protocol.relayed(data, client[0], self.instance, client[1]),
