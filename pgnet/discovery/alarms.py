@@ -42,20 +42,20 @@ class Alarms:
         self._given.setdefault(kind, set()).add(key)
         warn(category, text, *args)
 
-    def new_record(self, record, others, my_instance, mine, mine_used):
-        """Warn, if need be, about ``record``, a program just heard, given
-        the ``others`` of its name: one using this program's instance id
-        (``my_instance``) or another's, from elsewhere (an impostor), or a
-        second program of a name this one advertises (``mine``) on this
-        computer (``mine_used``: this one is the one others use).
+    def new_record(self, record, twin, my_instance, mine, mine_used):
+        """Warn, if need be, about ``record``, a program just heard: one
+        using this program's instance id (``my_instance``), or that of
+        ``twin`` (the same name and id heard from elsewhere first: an
+        impostor), or a second program of a name this one advertises
+        (``mine``) on this computer (``mine_used``: this one is the one
+        others use).
 
-        Example: ``alarms.new_record(record, others, peer.instance, True, True)``"""
+        Example: ``alarms.new_record(record, table.twin(record), peer.instance, True, True)``"""
         ip = record.source
         if record.instance == my_instance and not record.local:
             self.impostor(record.name, None, ip, record.machine)
-        elif any(r.instance == record.instance for r in others):
-            first = next(r for r in others if r.instance == record.instance)
-            self.impostor(record.name, first.address(), ip, record.machine)
+        elif twin is not None:
+            self.impostor(record.name, twin.address(), ip, record.machine)
         elif record.local and mine and record.instance != my_instance:
             self.clash(record.name, record.address(), mine_used)
 

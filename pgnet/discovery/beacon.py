@@ -303,12 +303,11 @@ class Beacon:
             new = self._table.lookup_record(name, instance, ip, local) is None
             record = self._table.heard_advert(packet, ip, local, probe=probe)
             self._lock.notify_all()
-            if not new or record is None:
+            if not new:
                 return
-            others = [r for r in self._table.records_of(name) if r is not record]
-        with self._lock:
+            twin = self._table.twin(record)
             mine_used = name in self.local and self._table.owner(name) == self.instance
-        self._alarms.new_record(record, others, self.instance, name in self.local, mine_used)
+        self._alarms.new_record(record, twin, self.instance, name in self.local, mine_used)
 
     def _warn_if_ambiguous(self, name):
         if name in self._table.ambiguous and not self._alarms.given("ambiguous", name):
@@ -335,7 +334,7 @@ class Beacon:
                       if r.local and r.instance != self.instance]
             mine_used = self._table.owner(name) == self.instance
         for other in others:
-            self._alarms.new_record(other, [], self.instance, True, mine_used)
+            self._alarms.new_record(other, None, self.instance, True, mine_used)
 
     def unadvertise(self, name):
         """Stop advertising ``name`` and say bye; False if it was not
@@ -470,9 +469,10 @@ class Beacon:
             return self._table.instance_counts()
 
     def refused(self):
-        """How many packets were dropped for numbers: adverts of new
-        programs when the table (or one computer's share of it) was full,
-        and packets beyond ``sockets.MAX_PER_SOURCE_PER_S`` from one computer.
+        """How many packets were dropped for numbers: programs forgotten to
+        make room for new ones when the table (or one name's or one
+        computer's share of it) was full, and packets beyond
+        ``sockets.MAX_PER_SOURCE_PER_S`` from one computer.
 
         Example: ``peer.refused()``   # 0"""
         return self._table.refused + self._limit.dropped

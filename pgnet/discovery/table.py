@@ -11,8 +11,16 @@ and the table says which one this program uses for the name:
 
 Nothing a packet claims decides it: only where and when this program heard
 it. A record is bound to where it was first heard from: an advert or a bye
-for it from anywhere else makes a record of its own, or nothing. Sizes are
-bounded whatever arrives (``MAX_RECORDS``, ``MAX_PER_SOURCE``).
+for it from anywhere else makes a record of its own, or nothing.
+
+Sizes are bounded whatever arrives: ``MAX_PER_SOURCE`` records from one
+computer, ``MAX_PER_NAME`` of one name from other computers, ``MAX_RECORDS``
+from other computers in all (this computer's own are counted apart). A new
+record never waits for room, so a flood cannot lock newcomers out: a
+computer at its share gives up its own least recently heard record; else
+the computer with the most records (of that name, or in all) gives up its
+least recently heard one (for a name, never the one used). This computer's
+programs never make way for another computer's.
 
 ``"name@machine"`` picks among the records of ``name`` the one(s) on
 ``machine`` (its name as pgnet shows it, or its IP address).
@@ -31,21 +39,29 @@ import heapq
 import ipaddress
 import itertools
 import time
-from collections import deque, namedtuple
+from collections import OrderedDict, deque, namedtuple
+from operator import attrgetter
 
 #: How many changes ``ServiceTable.changes`` keeps before dropping the oldest.
 CHANGE_LOG_LENGTH = 10000
 
-#: The most records the table holds; adverts of new programs beyond it are
-#: dropped (and counted in ``ServiceTable.refused``).
+#: The most records of other computers' programs the table holds (this
+#: computer's own are counted apart, so they always find a place).
 #:
-#: Example: ``len(table) <= MAX_RECORDS``.
+#: Example: ``len(table) <= MAX_RECORDS + MAX_PER_SOURCE``.
 MAX_RECORDS = 4096
 
-#: The most records one computer (one IP address) may have in the table.
+#: The most records one computer (one IP address) may have in the table; a
+#: new one beyond it takes the place of that computer's least recently heard.
 #:
 #: Example: 50,000 fake programs from one computer make 256 records.
 MAX_PER_SOURCE = 256
+
+#: The most records of one name from other computers. A classroom of 30
+#: computers each running three copies of one example makes 90.
+#:
+#: Example: 50,000 fake "robot"s make 128 records of "robot".
+MAX_PER_NAME = 128
 
 #: Records first heard this soon after the table was made count as equally
 #: old: they are what was already there when this program started.
@@ -83,11 +99,16 @@ class Record:
     """
 
     __slots__ = ("name", "instance", "source", "port", "host", "machine", "ttl",
-                 "since", "room", "first_heard", "deadline", "local_ip", "probe")
+                 "since", "room", "first_heard", "deadline", "local_ip", "probe",
+                 "ip_key", "rank")
 
     def __init__(self, packet, source, local_ip, now):
         self.name, self.instance, self.source = packet["n"], packet["i"], source
         self.first_heard = now
+        #: The source as a number, to rank by (0 for this computer).
+        self.ip_key = _ip_key(source)
+        #: How the table ranks it among the records of its name (smallest first).
+        self.rank = None
         self.local_ip = local_ip
         #: ``(ip, port)`` to ask it directly, for a program heard through a
         #: relay (so it stays known if the relay stops), else None.
@@ -137,12 +158,25 @@ def _ip_key(source):
         return 0
 
 
+def _count(counts, key, step):
+    """Add ``step`` to ``counts[key]``, dropping it at 0."""
+    left = counts.get(key, 0) + step
+    if left:
+        counts[key] = left
+    else:
+        del counts[key]
+
+
+_rank = attrgetter("rank")
+
+
 class ServiceTable:
     """Every name heard on the network, with the programs advertising it.
 
     ``changes`` lists the ``Change``s, oldest first, while
     ``record_changes`` is True (``pgnet.watch`` turns it on); ``refused``
-    counts adverts dropped because the table or a computer's share was full.
+    counts records forgotten to make room for new ones (the table, a name
+    or a computer's share was full).
 
     Example:
 
@@ -160,8 +194,12 @@ class ServiceTable:
         self.local_ip = local_ip
         self.settled_at = time.monotonic() + START_WINDOW_S
         self._records = {}  # (name, instance, source) -> Record
-        self._names = {}  # name -> {key: Record}
-        self._per_source = {}  # source -> how many records
+        # Least recently heard first, for making room:
+        self._names = {}  # name -> OrderedDict {key: Record}
+        self._by_source = {}  # source -> OrderedDict {key: Record}
+        self._name_sources = {}  # name -> {source: how many records of it}
+        self._twins = {}  # (name, instance) -> {source: Record}
+        self._remote = 0  # records of other computers' programs
         self._chosen = {}  # name -> the Record used for it
         self._addresses = {}  # name -> its address now (for lookup)
         #: The names used from another computer while other computers have
@@ -184,8 +222,7 @@ class ServiceTable:
     def heard_advert(self, packet, source, local, now=None, probe=None):
         """Note ``packet``, an advert heard from IP address ``source``
         (``local``: this computer's; ``probe``: through a relay, from the
-        program's ``(ip, port)``); return its ``Record``, or None if refused
-        (the table is full).
+        program's ``(ip, port)``); return its ``Record``.
 
         Example:
 
@@ -199,20 +236,50 @@ class ServiceTable:
             moved = (record.port, record.host) != (packet["p"], packet["h"])
             record.refresh(packet, now)
             record.probe = probe or record.probe
-            if moved:
-                self._choose(record.name)
+            self._names[record.name].move_to_end(key)
+            self._by_source[source].move_to_end(key)
+            rank = self._order(record)
+            if moved or rank != record.rank:
+                record.rank = rank
+                self._choose(record.name, record)
             self._schedule(key, record)
             return record
-        if len(self._records) >= MAX_RECORDS or self._per_source.get(source, 0) >= MAX_PER_SOURCE:
-            self.refused += 1
-            return None
+        self._make_room(packet["n"], source)
         record = self._records[key] = Record(packet, source, self.local_ip, now)
         record.probe = probe
-        self._names.setdefault(record.name, {})[key] = record
-        self._per_source[source] = self._per_source.get(source, 0) + 1
+        record.rank = self._order(record)
+        self._names.setdefault(record.name, OrderedDict())[key] = record
+        self._by_source.setdefault(source, OrderedDict())[key] = record
+        _count(self._name_sources.setdefault(record.name, {}), source, 1)
+        self._twins.setdefault((record.name, record.instance), {})[source] = record
+        self._remote += not record.local
         self._schedule(key, record)
-        self._choose(record.name)
+        self._choose(record.name, record)
         return record
+
+    def _make_room(self, name, source):
+        """If a bound is reached, forget a record to make room for a new
+        one of ``name`` from ``source`` (see the notes at the top)."""
+        own = self._by_source.get(source)
+        named = self._names.get(name)
+        if own and len(own) >= MAX_PER_SOURCE:
+            victim = next(iter(own.values()))
+        elif source == LOCAL:
+            return
+        elif named and len(named) - self._name_sources[name].get(LOCAL, 0) >= MAX_PER_NAME:
+            counts = self._name_sources[name]
+            heaviest = max((s for s in counts if s != LOCAL), key=lambda s: (counts[s], s == source))
+            others = [r for r in named.values() if not r.local and r is not self._chosen[name]]
+            victim = next((r for r in others if r.source == heaviest), others[0])
+        elif self._remote >= MAX_RECORDS:
+            heaviest = max((s for s in self._by_source if s != LOCAL),
+                           key=lambda s: (len(self._by_source[s]), s == source))
+            victim = next(iter(self._by_source[heaviest].values()))
+        else:
+            return
+        self.refused += 1
+        self._remove(victim)
+        self._choose(victim.name)
 
     def forget(self, name, instance, source, local):
         """Forget program ``instance`` as ``name``, heard from ``source``
@@ -231,17 +298,21 @@ class ServiceTable:
         return True
 
     def _remove(self, record):
-        key = (record.name, record.instance, record.source)
+        name, source = record.name, record.source
+        key = (name, record.instance, source)
         del self._records[key]
-        named = self._names[record.name]
-        del named[key]
-        if not named:
-            del self._names[record.name]
-        left = self._per_source[record.source] - 1
-        if left:
-            self._per_source[record.source] = left
-        else:
-            del self._per_source[record.source]
+        for index, group in ((self._names, name), (self._by_source, source)):
+            del index[group][key]
+            if not index[group]:
+                del index[group]
+        _count(self._name_sources[name], source, -1)
+        if not self._name_sources[name]:
+            del self._name_sources[name]
+        twins = self._twins[(name, record.instance)]
+        del twins[source]
+        if not twins:
+            del self._twins[(name, record.instance)]
+        self._remote -= not record.local
 
     def expire(self, now):
         """Forget the programs not heard from for their time to live, as of
@@ -287,16 +358,25 @@ class ServiceTable:
         smallest first (see the notes at the top)."""
         heard = 0.0 if record.first_heard <= self.settled_at else record.first_heard
         return (not record.local, heard, record.since if record.local else 0,
-                _ip_key(record.source), record.port, record.instance)
+                record.ip_key, record.port, record.instance)
 
-    def _choose(self, name):
+    def _choose(self, name, changed=None):
+        """Update the record used for ``name``: ``changed`` (a record just
+        heard, or whose rank changed) takes its place if it ranks first;
+        all are ranked again only when the one used goes or ranks lower."""
         before = self._addresses.get(name)
         records = self._names.get(name)
         self.ambiguous.discard(name)
         if records:
-            chosen = self._chosen[name] = min(records.values(), key=self._order)
+            chosen = self._chosen.get(name)
+            if chosen is None or chosen is changed or self._records.get(
+                    (name, chosen.instance, chosen.source)) is not chosen:
+                chosen = min(records.values(), key=_rank)
+            elif changed is not None and changed.rank < chosen.rank:
+                chosen = changed
+            self._chosen[name] = chosen
             after = self._addresses[name] = chosen.address()
-            if not chosen.local and len({r.source for r in records.values()}) > 1:
+            if not chosen.local and len(self._name_sources[name]) > 1:
                 self.ambiguous.add(name)
         else:
             self._chosen.pop(name, None)
@@ -361,7 +441,7 @@ class ServiceTable:
             return None
         base, _, machine = name.rpartition("@")
         on_machine = [r for r in self._names.get(base, {}).values() if r.on(machine)]
-        return min(on_machine, key=self._order) if on_machine else None
+        return min(on_machine, key=_rank) if on_machine else None
 
     def address_of(self, name):
         """The address of ``name`` (see ``resolve``), or None.
@@ -414,7 +494,7 @@ class ServiceTable:
         return [
             r.service()
             for name in sorted(self._names)
-            for r in sorted(self._names[name].values(), key=self._order)
+            for r in sorted(self._names[name].values(), key=_rank)
         ]
 
     def overdue_relayed(self, now, late_s):
@@ -429,7 +509,17 @@ class ServiceTable:
         """The ``Record``s of ``name``, the one used for it first.
 
         Example: ``[r.machine for r in table.records_of("robot")]``"""
-        return sorted(self._names.get(name, {}).values(), key=self._order)
+        return sorted(self._names.get(name, {}).values(), key=_rank)
+
+    def twin(self, record):
+        """The record, heard from elsewhere, of the program with the same
+        name and instance id as ``record`` (the one ranked first if there
+        are several), or None: someone may be pretending to be it.
+
+        Example: ``table.twin(record)   # None, unless someone copies its id``"""
+        twins = [r for r in self._twins.get((record.name, record.instance), {}).values()
+                 if r is not record]
+        return min(twins, key=_rank) if twins else None
 
     def instance_counts(self):
         """``{name: how many programs advertise it}``, for the names that
