@@ -13,7 +13,7 @@ from pgnet import commands, discovery, pygame_events, transport
 from pgnet.errors import NotSentWarning, PgnetError
 from pgnet.twoplayer import hooks, lobby, players, sync
 from pgnet.twoplayer.link import Link
-from pgnet.twoplayer.pairing import Pairing
+from pgnet.twoplayer.pairing import REFUSED_S, Pairing
 from pgnet.twoplayer.players import Player
 from pgnet.twoplayer.reliable import ReliableChannel
 from pgnet.twoplayer.session import Session, Sessions
@@ -71,6 +71,10 @@ class FakeLink:
 def test_player_ids_names_and_who_is_meant(monkeypatch):
     assert players.is_id(players.new_id()) and not players.is_id("Ada")
     assert not players.is_id(None) and not players.is_id("ABCDEF12")
+    monkeypatch.setenv("PGNET_PLAYER_ID", ADA)
+    assert players.my_id() == ADA
+    monkeypatch.setenv("PGNET_PLAYER_ID", "Ada")  # not an id: a random one
+    assert players.is_id(players.my_id()) and players.my_id() != players.my_id()
     monkeypatch.setenv("PGNET_PLAYER", " Ada ")
     assert players.default_name() == "Ada"
     assert players.printable("Ada:1\n*") == "Ada-1 -"
@@ -198,11 +202,36 @@ def test_the_pairing_rule_asks_the_smallest_id_below_ours():
     smallest, link, _ = pairing_for(ADA, bob, cy)
     smallest.tick(0.0)
     assert asked(link) == [] and smallest.status() == "Waiting for a player..."
-    # No answer in time: drop the request, and ask again a little later.
+    # No answer in time: drop the request, and ask the next one a little later.
     pairing.tick(JOIN_TIMEOUT_S + 0.01)
     assert not pairing.joining
     pairing.tick(JOIN_TIMEOUT_S + 0.2)
-    assert len(asked(pairing.link)) == 2
+    assert asked(pairing.link) == ["127.0.0.1:50001", "127.0.0.1:50000"]
+
+
+def test_a_player_who_refuses_is_left_out_for_a_while():
+    ada, bob = Player(ADA, "Ada"), Player(BOB, "Bob")
+    pairing, link, _ = pairing_for(CY, ada, bob)
+    pairing.tick(0.0)
+    pairing.on_reject(0.01, ADA, "busy")  # only for now: Ada is asked again
+    pairing.tick(0.2)
+    assert asked(link) == ["127.0.0.1:50000"] * 2
+    # Ada waits for someone else: Bob is asked instead, until REFUSED_S is over.
+    pairing.on_reject(0.21, ADA, "waiting for someone else")
+    pairing.tick(0.4)
+    assert asked(link)[-1] == "127.0.0.1:50001"
+    pairing.on_reject(0.41, BOB, "waiting for someone else")
+    pairing.tick(0.6)
+    assert not pairing.joining and len(asked(link)) == 3
+    pairing.tick(0.21 + REFUSED_S + 0.01)
+    assert asked(link)[-1] == "127.0.0.1:50000"
+    # The user's own choice is asked whatever it said before.
+    choosing, link, _ = pairing_for(CY, ada, lobby_mode=True)
+    choosing.choose("Ada")
+    choosing.tick(0.0)
+    choosing.on_reject(0.01, ADA, "waiting for someone else")
+    choosing.tick(0.2)
+    assert asked(link) == ["127.0.0.1:50000"] * 2
 
 
 def test_pairing_by_name_in_the_lobby_and_rejections():

@@ -12,6 +12,11 @@ is waiting and may ask one of them to play (``JOIN``); the one asked answers
   first request; with twenty players waiting, everyone ends up in exactly
   one pair. Two players asking each other at once: the smaller id accepts.
 
+A player who says no for good (it waits for someone else), or does not
+answer, is left out of the choice for ``REFUSED_S``: otherwise one player
+waiting for a particular partner, with the smallest id, would be asked
+again and again, and nobody above it would ever pair.
+
 Only players *proven alive* are asked (or count for the rule above): a
 game sends each player it sees waiting a ``PING`` with a random nonce, and
 takes them as alive once their ``PONG`` with that nonce comes back. A lobby
@@ -51,6 +56,12 @@ PING_EVERY_S = 1.0
 #: Example: 1,000 fake lobby entries get 8 PINGs per 50 ms.
 MAX_PINGS_PER_TICK = 8
 
+#: A player who refused us (not just "busy"), or did not answer, is not
+#: asked again for this long (seconds), unless the user picks them.
+#:
+#: Example: a player waiting for "Ada" is asked once every 3 s, not 20 times a second.
+REFUSED_S = 3.0
+
 
 class Pairing:
     """One game looking for a partner, and answering those who ask it.
@@ -82,6 +93,7 @@ class Pairing:
         self.next_try = 0.0
         self.pinged = {}  # id -> (nonce, address, when) of our PING
         self.alive = {}  # id -> (address, when their PONG came)
+        self.refused = {}  # id -> until when we leave them out (they said no)
 
     @property
     def joining(self):
@@ -133,6 +145,7 @@ class Pairing:
         self.target = None
         self.choice = None
         self.asked.clear()
+        self.refused.clear()
         self.pinged.clear()
         self.alive.clear()
         self.lobby.unadvertise()
@@ -181,6 +194,7 @@ class Pairing:
             pairing.tick(time.monotonic())
         """
         if self.joining and now > self.join_deadline:
+            self.refused[self.target[0].id] = now + REFUSED_S
             self.target = None
             self.next_try = now + random.uniform(0.0, 0.1)
         if self.sessions.current is None and not self.joining and now >= self.next_try:
@@ -231,6 +245,8 @@ class Pairing:
             return
         if self.lobby_mode:
             return  # the user chooses; meanwhile we can be chosen
+        self.refused = {i: until for i, until in self.refused.items() if until > now}
+        waiting = {i: e for i, e in waiting.items() if i not in self.refused}
         if self.wanted:
             # A named partner: ask them, whoever has the smaller id.
             wanted = [e for i, e in waiting.items() if self._wants(i, e[0].name, e[0].machine)]
@@ -370,7 +386,8 @@ class Pairing:
             self.alive[their_id] = (ping[1], now)
 
     def on_reject(self, now, their_id, reason=""):
-        """``REJECT``: a player we asked says no: look again, a little later.
+        """``REJECT``: a player we asked says no: look again, a little later,
+        and leave them out for a while unless they were only busy.
 
         Example:
 
@@ -379,4 +396,6 @@ class Pairing:
         if self.joining and self.target[0].id == their_id:
             self.target = None
             self.asked.pop(their_id, None)
+            if reason != "busy":
+                self.refused[their_id] = now + REFUSED_S
             self.next_try = now + random.uniform(0.02, 0.15)
