@@ -101,6 +101,9 @@ def test_lobby_entries_are_made_and_read_back():
     long_name = lobby.entry_name("pong", "", Player(ADA, "x" * 200))
     assert len(long_name) <= discovery.MAX_NAME_LENGTH
     assert lobby.entry_name("pong", "", Player(ADA, "\n")) == "pong#" + ADA
+    assert lobby.shown_name("pong", "5B", "Ada:1") == "Ada-1"
+    shown = lobby.shown_name("pong", "", "x" * 200)
+    assert lobby.parse_entry(long_name, "pong#") == (ADA, shown) and len(shown) < 200
 
 
 def test_game_and_room_names_are_checked():
@@ -248,6 +251,34 @@ def test_pairing_by_name_in_the_lobby_and_rejections():
     assert choosing.choose("Bob") is True
     choosing.tick(0.0)
     assert asked(link) == ["127.0.0.1:50001"]
+
+
+def test_a_long_name_cut_short_in_the_lobby_is_still_found():
+    full, other = "Alexandrina " + "x" * 60, "Alexandrina " + "x" * 59 + "y"
+    cut = lobby.shown_name("pong", "", full)
+    assert cut != full and lobby.shown_name("pong", "", other) == cut
+    ada = Player(ADA, cut)  # as the lobby shows her
+    named, link, sessions = pairing_for(CY, ada, wanted=full)
+    named.tick(0.0)
+    assert asked(link) == ["127.0.0.1:50000"]
+    named.on_accept(0.01, ADA, full, "t" * 16, 2, False)
+    assert sessions.current.partner.name == full
+    # Her answer carries her full name: another one with the same start is
+    # not the partner wanted, and is told so at once.
+    named, link, sessions = pairing_for(CY, ada, wanted=full)
+    named.tick(0.0)
+    named.on_accept(0.01, ADA, other, "t" * 16, 2, False)
+    assert sessions.current is None and link.sent[-1][1:] == ("BYE", "t" * 16, CY)
+    named.tick(0.2)
+    assert not named.joining  # not asked again for a while
+    # The same for join(name) in the lobby, and for her own request.
+    choosing, link, _ = pairing_for(CY, ada, lobby_mode=True)
+    assert choosing.choose(full) is True
+    asked_by, link, sessions = pairing_for(ADA, wanted=full)
+    asked_by.on_join(0.0, CY, cut, "pong#" + CY, "127.0.0.1:50009", "pong", "")
+    assert link.sent[-1][1:] == ("REJECT", ADA, "waiting for someone else")
+    asked_by.on_join(0.0, CY, full, "pong#" + CY, "127.0.0.1:50009", "pong", "")
+    assert sessions.current.partner.name == full
 
 
 def test_a_join_request_is_accepted_or_rejected():

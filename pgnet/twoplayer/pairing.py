@@ -21,7 +21,9 @@ Only players *proven alive* are asked (or count for the rule above): a
 game sends each player it sees waiting a ``PING`` with a random nonce, and
 takes them as alive once their ``PONG`` with that nonce comes back. A lobby
 entry that nobody answers for (a program gone, or a fake) is never asked.
-A named partner may be pinned to a computer: ``"Ada@ada-laptop"``.
+A named partner may be pinned to a computer: ``"Ada@ada-laptop"``. A long
+name is cut short in the lobby entry; the partner is looked for under the
+name cut the same way, and the full name their answer carries must match.
 
 A request not answered in ``JOIN_TIMEOUT_S`` is dropped, and looking goes on.
 
@@ -36,6 +38,7 @@ import os
 import random
 
 from .. import addresses, discovery
+from .lobby import shown_name
 from .players import Player, is_id, same_player
 from .session import Session, new_token
 from .timing import JOIN_TIMEOUT_S
@@ -177,7 +180,7 @@ class Pairing:
             chosen = player.id if player.id in waiting else None
         else:
             chosen = next(
-                (i for i, (p, _) in waiting.items() if same_player(p, player)), None
+                (i for i, (p, _) in waiting.items() if self._means(p, player, shown=True)), None
             )
         if chosen is None:
             return False
@@ -201,15 +204,26 @@ class Pairing:
             self.next_try = now + 0.05
             self._look_for_partner(now)
 
-    def _wants(self, player_id, player_name, machine=None):
+    def _means(self, player, wanted, shown=False):
+        """Does ``wanted`` (a name or an id) mean ``player``? ``shown``: the
+        player's name is as the lobby shows it, perhaps cut short, so
+        ``wanted`` cut the same way matches it too."""
+        if same_player(player, wanted):
+            return True
+        cut = shown and shown_name(self.lobby.game_name, self.lobby.room, str(wanted))
+        return bool(cut) and same_player(player, cut)
+
+    def _wants(self, player_id, player_name, machine=None, shown=False):
         """In named-partner mode, is this the partner asked for (on the
-        computer asked for, with ``"name@machine"``)?"""
+        computer asked for, with ``"name@machine"``)? ``shown`` as for
+        ``_means``."""
         if not self.wanted:
             return True
+        player = Player(player_id, player_name)
         name, wanted_machine = discovery.split_machine(self.wanted)
-        if same_player(Player(player_id, player_name), self.wanted):
+        if self._means(player, self.wanted, shown):
             return True  # (a name that itself has an "@")
-        if wanted_machine is None or not same_player(Player(player_id, player_name), name):
+        if wanted_machine is None or not self._means(player, name, shown):
             return False
         return machine is not None and machine.lower() == wanted_machine.lower()
 
@@ -249,7 +263,8 @@ class Pairing:
         waiting = {i: e for i, e in waiting.items() if i not in self.refused}
         if self.wanted:
             # A named partner: ask them, whoever has the smaller id.
-            wanted = [e for i, e in waiting.items() if self._wants(i, e[0].name, e[0].machine)]
+            wanted = [e for i, e in waiting.items()
+                      if self._wants(i, e[0].name, e[0].machine, shown=True)]
             if wanted:
                 self._ask_to_join(min(wanted, key=lambda e: e[0].id), now)
             return
@@ -357,6 +372,12 @@ class Pairing:
                 return
         if address is None:
             return  # never asked them
+        if not self._wants(their_id, their_name, self.asked_machine):
+            # Only the start of their name was what we wanted: not them after all.
+            self.link.send(address, "BYE", token, self.me.id)
+            self.target = None
+            self.refused[their_id] = now + REFUSED_S
+            return
         partner = Player(their_id, their_name, address=address, machine=self.asked_machine)
         self.sessions.begin(Session(token, partner, your_number, address, now), False, now)
 
