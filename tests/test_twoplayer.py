@@ -377,6 +377,48 @@ def test_lobby_and_named_partner():
         assert cy_id not in (ada_id, bob_id)
 
 
+def test_a_player_waiting_for_someone_else_blocks_nobody():
+    # The blocker has the smallest id and waits for a partner who never
+    # comes (a typo): the rule asks the smallest id, so X and W must learn
+    # from its refusal to leave it out, and pair with each other.
+    name = unique("blocked")
+    with probe(name, "--name", "Blocker", "--partner", "Nobody",
+               env={"PGNET_PLAYER_ID": "00000001"}) as blocker:
+        me(blocker)
+        peer = discovery.Beacon()
+        try:
+            wait_until(lambda: any(s.name.startswith(name + "#00000001")
+                                   for s in peer.services()), message="the blocker's entry")
+        finally:
+            peer.close()
+        with probe(name, "--name", "X", env={"PGNET_PLAYER_ID": "000000aa"}) as x, \
+                probe(name, "--name", "W", env={"PGNET_PLAYER_ID": "000000bb"}) as w:
+            assert joined(x, 10)["partner"] == "000000bb"
+            assert joined(w, 10)["partner"] == "000000aa"
+            assert count(blocker, "^joined") == 0
+
+
+def test_long_names_cut_short_in_the_lobby_still_pair():
+    # In this room a lobby entry has room for about 20 characters of a name:
+    # the partner is found under the start of their name, by partner= and
+    # by join() alike.
+    named, chosen, room = unique("long"), unique("longlobby"), "Year9-Computing-B"
+    alexandrina, maximilian = "Alexandrina Featherstonehaugh", "Maximilian Wolfeschlegelstein"
+    with contextlib.ExitStack() as stack:
+        def start(game_name, name, *args):
+            return stack.enter_context(probe(game_name, "--room", room, "--name", name, *args))
+
+        a = start(named, alexandrina, "--partner", maximilian)
+        m = start(named, maximilian, "--partner", alexandrina)
+        chooser = start(chosen, alexandrina, "--lobby", "--join", maximilian, "--show-lobby")
+        waiter = start(chosen, maximilian, "--lobby")
+        assert joined(a)["name"] == maximilian and joined(m)["name"] == alexandrina
+        assert joined(chooser)["name"] == maximilian and joined(waiter)["name"] == alexandrina
+        # (The lobby did show the name cut short.)
+        assert any(maximilian.startswith(line[len("lobby "):]) and line != "lobby "
+                   and line[len("lobby "):] != maximilian for line in lines_like(chooser, "^lobby "))
+
+
 def test_partner_killed_closed_or_replaced():
     name = unique("kill")
     with probe(name) as p, probe(name) as q:

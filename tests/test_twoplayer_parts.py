@@ -14,7 +14,7 @@ from pgnet import commands, discovery, pygame_events, transport
 from pgnet.errors import NotSentWarning, PgnetError
 from pgnet.twoplayer import hooks, lobby, players, sync
 from pgnet.twoplayer.link import Link
-from pgnet.twoplayer.pairing import Pairing
+from pgnet.twoplayer.pairing import REFUSED_S, Pairing
 from pgnet.twoplayer.players import Player
 from pgnet.twoplayer.reliable import ReliableChannel
 from pgnet.twoplayer.session import Session, Sessions
@@ -72,6 +72,10 @@ class FakeLink:
 def test_player_ids_names_and_who_is_meant(monkeypatch):
     assert players.is_id(players.new_id()) and not players.is_id("Ada")
     assert not players.is_id(None) and not players.is_id("ABCDEF12")
+    monkeypatch.setenv("PGNET_PLAYER_ID", ADA)
+    assert players.my_id() == ADA
+    monkeypatch.setenv("PGNET_PLAYER_ID", "Ada")  # not an id: a random one
+    assert players.is_id(players.my_id()) and players.my_id() != players.my_id()
     monkeypatch.setenv("PGNET_PLAYER", " Ada ")
     assert players.default_name() == "Ada"
     assert players.printable("Ada:1\n*") == "Ada-1 -"
@@ -98,6 +102,9 @@ def test_lobby_entries_are_made_and_read_back():
     long_name = lobby.entry_name("pong", "", Player(ADA, "x" * 200))
     assert len(long_name) <= discovery.MAX_NAME_LENGTH
     assert lobby.entry_name("pong", "", Player(ADA, "\n")) == "pong#" + ADA
+    assert lobby.shown_name("pong", "5B", "Ada:1") == "Ada-1"
+    shown = lobby.shown_name("pong", "", "x" * 200)
+    assert lobby.parse_entry(long_name, "pong#") == (ADA, shown) and len(shown) < 200
 
 
 def test_game_and_room_names_are_checked():
@@ -199,11 +206,36 @@ def test_the_pairing_rule_asks_the_smallest_id_below_ours():
     smallest, link, _ = pairing_for(ADA, bob, cy)
     smallest.tick(0.0)
     assert asked(link) == [] and smallest.status() == "Waiting for a player..."
-    # No answer in time: drop the request, and ask again a little later.
+    # No answer in time: drop the request, and ask the next one a little later.
     pairing.tick(JOIN_TIMEOUT_S + 0.01)
     assert not pairing.joining
     pairing.tick(JOIN_TIMEOUT_S + 0.2)
-    assert len(asked(pairing.link)) == 2
+    assert asked(pairing.link) == ["127.0.0.1:50001", "127.0.0.1:50000"]
+
+
+def test_a_player_who_refuses_is_left_out_for_a_while():
+    ada, bob = Player(ADA, "Ada"), Player(BOB, "Bob")
+    pairing, link, _ = pairing_for(CY, ada, bob)
+    pairing.tick(0.0)
+    pairing.on_reject(0.01, ADA, "busy")  # only for now: Ada is asked again
+    pairing.tick(0.2)
+    assert asked(link) == ["127.0.0.1:50000"] * 2
+    # Ada waits for someone else: Bob is asked instead, until REFUSED_S is over.
+    pairing.on_reject(0.21, ADA, "waiting for someone else")
+    pairing.tick(0.4)
+    assert asked(link)[-1] == "127.0.0.1:50001"
+    pairing.on_reject(0.41, BOB, "waiting for someone else")
+    pairing.tick(0.6)
+    assert not pairing.joining and len(asked(link)) == 3
+    pairing.tick(0.21 + REFUSED_S + 0.01)
+    assert asked(link)[-1] == "127.0.0.1:50000"
+    # The user's own choice is asked whatever it said before.
+    choosing, link, _ = pairing_for(CY, ada, lobby_mode=True)
+    choosing.choose("Ada")
+    choosing.tick(0.0)
+    choosing.on_reject(0.01, ADA, "waiting for someone else")
+    choosing.tick(0.2)
+    assert asked(link) == ["127.0.0.1:50000"] * 2
 
 
 def test_pairing_by_name_in_the_lobby_and_rejections():
@@ -220,6 +252,34 @@ def test_pairing_by_name_in_the_lobby_and_rejections():
     assert choosing.choose("Bob") is True
     choosing.tick(0.0)
     assert asked(link) == ["127.0.0.1:50001"]
+
+
+def test_a_long_name_cut_short_in_the_lobby_is_still_found():
+    full, other = "Alexandrina " + "x" * 60, "Alexandrina " + "x" * 59 + "y"
+    cut = lobby.shown_name("pong", "", full)
+    assert cut != full and lobby.shown_name("pong", "", other) == cut
+    ada = Player(ADA, cut)  # as the lobby shows her
+    named, link, sessions = pairing_for(CY, ada, wanted=full)
+    named.tick(0.0)
+    assert asked(link) == ["127.0.0.1:50000"]
+    named.on_accept(0.01, ADA, full, "t" * 16, 2, False)
+    assert sessions.current.partner.name == full
+    # Her answer carries her full name: another one with the same start is
+    # not the partner wanted, and is told so at once.
+    named, link, sessions = pairing_for(CY, ada, wanted=full)
+    named.tick(0.0)
+    named.on_accept(0.01, ADA, other, "t" * 16, 2, False)
+    assert sessions.current is None and link.sent[-1][1:] == ("BYE", "t" * 16, CY)
+    named.tick(0.2)
+    assert not named.joining  # not asked again for a while
+    # The same for join(name) in the lobby, and for her own request.
+    choosing, link, _ = pairing_for(CY, ada, lobby_mode=True)
+    assert choosing.choose(full) is True
+    asked_by, link, sessions = pairing_for(ADA, wanted=full)
+    asked_by.on_join(0.0, CY, cut, "pong#" + CY, "127.0.0.1:50009", "pong", "")
+    assert link.sent[-1][1:] == ("REJECT", ADA, "waiting for someone else")
+    asked_by.on_join(0.0, CY, full, "pong#" + CY, "127.0.0.1:50009", "pong", "")
+    assert sessions.current.partner.name == full
 
 
 def test_a_join_request_is_accepted_or_rejected():

@@ -21,7 +21,7 @@ from .hooks import GAME_EVENT, post
 from .link import Link, log_error
 from .lobby import Lobby, check_game_name, check_room
 from .pairing import Pairing
-from .players import Player, default_name, distinct_name, new_id
+from .players import Player, default_name, distinct_name, my_id
 from .session import Sessions
 from .sync import StateSync
 from .timing import SEND_RATE
@@ -66,7 +66,7 @@ class TwoPlayerGame:
             room = settings.room
         self.room = check_room(str(room).strip(), self.game_name)
         #: You: ``game.me.number`` is your player number once paired.
-        self.me = Player(new_id(), str(name).strip() if name else default_name())
+        self.me = Player(my_id(), str(name).strip() if name else default_name())
 
         scheduler.use_events()  # a game: sends must never wait
         # The parts, pgnet's own (games use the properties and methods below):

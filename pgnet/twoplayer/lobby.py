@@ -51,6 +51,21 @@ def entry_name(game_name, room, player):
     return name
 
 
+def shown_name(game_name, room, name):
+    """``name`` as the lobby entries of this game and room show it: cut
+    short when the whole entry would not fit. A player wanted by name is
+    looked for under this name.
+
+    Example:
+
+        shown_name("pong", "", "Ada")                              # 'Ada'
+        shown_name("tictactoe", "Year9-Computing-B", "Alexandrina Featherstonehaugh")
+        # 'Alexandrina Featherstonehau'
+    """
+    entry = entry_name(game_name, room, Player("0" * ID_LENGTH, name))
+    return entry[len(lobby_prefix(game_name, room)) + ID_LENGTH:].strip()
+
+
 def parse_entry(name, prefix):
     """``(id, player name)`` from a lobby entry, or None if ``name`` is
     not an entry of the lobby that ``prefix`` begins.

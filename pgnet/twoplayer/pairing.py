@@ -12,11 +12,18 @@ is waiting and may ask one of them to play (``JOIN``); the one asked answers
   first request; with twenty players waiting, everyone ends up in exactly
   one pair. Two players asking each other at once: the smaller id accepts.
 
+A player who says no for good (it waits for someone else), or does not
+answer, is left out of the choice for ``REFUSED_S``: otherwise one player
+waiting for a particular partner, with the smallest id, would be asked
+again and again, and nobody above it would ever pair.
+
 Only players *proven alive* are asked (or count for the rule above): a
 game sends each player it sees waiting a ``PING`` with a random nonce, and
 takes them as alive once their ``PONG`` with that nonce comes back. A lobby
 entry that nobody answers for (a program gone, or a fake) is never asked.
-A named partner may be pinned to a computer: ``"Ada@ada-laptop"``.
+A named partner may be pinned to a computer: ``"Ada@ada-laptop"``. A long
+name is cut short in the lobby entry; the partner is looked for under the
+name cut the same way, and the full name their answer carries must match.
 
 A request not answered in ``JOIN_TIMEOUT_S`` is dropped, and looking goes on.
 
@@ -31,6 +38,7 @@ import os
 import random
 
 from .. import addresses, discovery
+from .lobby import shown_name
 from .players import Player, is_id, same_player
 from .session import Session, new_token
 from .timing import JOIN_TIMEOUT_S
@@ -50,6 +58,12 @@ PING_EVERY_S = 1.0
 #:
 #: Example: 1,000 fake lobby entries get 8 PINGs per 50 ms.
 MAX_PINGS_PER_TICK = 8
+
+#: A player who refused us (not just "busy"), or did not answer, is not
+#: asked again for this long (seconds), unless the user picks them.
+#:
+#: Example: a player waiting for "Ada" is asked once every 3 s, not 20 times a second.
+REFUSED_S = 3.0
 
 
 class Pairing:
@@ -82,6 +96,7 @@ class Pairing:
         self.next_try = 0.0
         self.pinged = {}  # id -> (nonce, address, when) of our PING
         self.alive = {}  # id -> (address, when their PONG came)
+        self.refused = {}  # id -> until when we leave them out (they said no)
 
     @property
     def joining(self):
@@ -133,6 +148,7 @@ class Pairing:
         self.target = None
         self.choice = None
         self.asked.clear()
+        self.refused.clear()
         self.pinged.clear()
         self.alive.clear()
         self.lobby.unadvertise()
@@ -164,7 +180,7 @@ class Pairing:
             chosen = player.id if player.id in waiting else None
         else:
             chosen = next(
-                (i for i, (p, _) in waiting.items() if same_player(p, player)), None
+                (i for i, (p, _) in waiting.items() if self._means(p, player, shown=True)), None
             )
         if chosen is None:
             return False
@@ -181,21 +197,33 @@ class Pairing:
             pairing.tick(time.monotonic())
         """
         if self.joining and now > self.join_deadline:
+            self.refused[self.target[0].id] = now + REFUSED_S
             self.target = None
             self.next_try = now + random.uniform(0.0, 0.1)
         if self.sessions.current is None and not self.joining and now >= self.next_try:
             self.next_try = now + 0.05
             self._look_for_partner(now)
 
-    def _wants(self, player_id, player_name, machine=None):
+    def _means(self, player, wanted, shown=False):
+        """Does ``wanted`` (a name or an id) mean ``player``? ``shown``: the
+        player's name is as the lobby shows it, perhaps cut short, so
+        ``wanted`` cut the same way matches it too."""
+        if same_player(player, wanted):
+            return True
+        cut = shown and shown_name(self.lobby.game_name, self.lobby.room, str(wanted))
+        return bool(cut) and same_player(player, cut)
+
+    def _wants(self, player_id, player_name, machine=None, shown=False):
         """In named-partner mode, is this the partner asked for (on the
-        computer asked for, with ``"name@machine"``)?"""
+        computer asked for, with ``"name@machine"``)? ``shown`` as for
+        ``_means``."""
         if not self.wanted:
             return True
+        player = Player(player_id, player_name)
         name, wanted_machine = discovery.split_machine(self.wanted)
-        if same_player(Player(player_id, player_name), self.wanted):
+        if self._means(player, self.wanted, shown):
             return True  # (a name that itself has an "@")
-        if wanted_machine is None or not same_player(Player(player_id, player_name), name):
+        if wanted_machine is None or not self._means(player, name, shown):
             return False
         return machine is not None and machine.lower() == wanted_machine.lower()
 
@@ -231,9 +259,12 @@ class Pairing:
             return
         if self.lobby_mode:
             return  # the user chooses; meanwhile we can be chosen
+        self.refused = {i: until for i, until in self.refused.items() if until > now}
+        waiting = {i: e for i, e in waiting.items() if i not in self.refused}
         if self.wanted:
             # A named partner: ask them, whoever has the smaller id.
-            wanted = [e for i, e in waiting.items() if self._wants(i, e[0].name, e[0].machine)]
+            wanted = [e for i, e in waiting.items()
+                      if self._wants(i, e[0].name, e[0].machine, shown=True)]
             if wanted:
                 self._ask_to_join(min(wanted, key=lambda e: e[0].id), now)
             return
@@ -341,6 +372,12 @@ class Pairing:
                 return
         if address is None:
             return  # never asked them
+        if not self._wants(their_id, their_name, self.asked_machine):
+            # Only the start of their name was what we wanted: not them after all.
+            self.link.send(address, "BYE", token, self.me.id)
+            self.target = None
+            self.refused[their_id] = now + REFUSED_S
+            return
         partner = Player(their_id, their_name, address=address, machine=self.asked_machine)
         self.sessions.begin(Session(token, partner, your_number, address, now), False, now)
 
@@ -370,7 +407,8 @@ class Pairing:
             self.alive[their_id] = (ping[1], now)
 
     def on_reject(self, now, their_id, reason=""):
-        """``REJECT``: a player we asked says no: look again, a little later.
+        """``REJECT``: a player we asked says no: look again, a little later,
+        and leave them out for a while unless they were only busy.
 
         Example:
 
@@ -379,4 +417,6 @@ class Pairing:
         if self.joining and self.target[0].id == their_id:
             self.target = None
             self.asked.pop(their_id, None)
+            if reason != "busy":
+                self.refused[their_id] = now + REFUSED_S
             self.next_try = now + random.uniform(0.02, 0.15)

@@ -28,6 +28,20 @@ def new_id():
     return os.urandom(ID_LENGTH // 2).hex()
 
 
+def my_id():
+    """This program's player id: a new random one, or the id in the
+    environment variable ``PGNET_PLAYER_ID`` if it holds one. Who asks whom
+    to play depends on the ids, so a test can set them to put its players
+    in a known order; two programs must never be given the same one.
+
+    Example:
+
+        me = Player(my_id(), default_name())
+    """
+    chosen = os.environ.get("PGNET_PLAYER_ID", "").strip()
+    return chosen if is_id(chosen) else new_id()
+
+
 def is_id(value):
     """True if ``value`` looks like a player id (a peer may send anything).
 
