@@ -452,17 +452,19 @@ def next_news(sources, topics, wait_s, raw=False):
     """
     started = time.monotonic()
     subscribers = []
+    left = wait_s
     for source in sources:
-        subscriber = registry.connected_subscriber(source, _left(started, wait_s))
+        subscriber = registry.connected_subscriber(source, left)
         if subscriber is not None:
             subscriber.want(topics, raw, started)
             subscribers.append(subscriber)
+        left = _left(started, wait_s)
     if not subscribers:
         return None
     # (Every topic starts with "": then there is nothing to check.)
     prefixes = None if "" in topics else tuple(topics)
     matches = None if prefixes is None else lambda a: a.extra.startswith(prefixes)
-    return transport.wait_any(subscribers, _left(started, wait_s), "news", matches)
+    return transport.wait_any(subscribers, left, "news", matches)
 
 
 def _left(started, wait_s):

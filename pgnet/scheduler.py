@@ -191,7 +191,7 @@ class Scheduler:
         ``SlowFrameWarning`` once for each place in the game that does it).
 
         Example: ``wait = scheduler.frame_wait(5.0)``"""
-        if not wait_for_s or self.may_wait():
+        if not wait_for_s or not self.in_frames or self.may_wait():  # (outside a game: at once)
             return wait_for_s
         where = _caller_outside_pgnet()
         if where not in self._warned_waits:
