@@ -120,7 +120,8 @@ def test_longest_name_works_and_longer_is_refused():
     assert "limit is %d" % pgnet.MAX_NAME_LENGTH in str(error.value)
 
 
-@pytest.mark.parametrize("name", ["", "   ", "a\nb", "tab\there", 42, None, b"pong", "10.0.0.1:5000"])
+@pytest.mark.parametrize("name", ["", "   ", "a\nb", "tab\there", "csi\x9b2J", "del\x7f", "rtl\u202eoverride",
+                                  42, None, b"pong", "10.0.0.1:5000"])
 def test_bad_names_raise_service_name_error(name):
     for use in (pgnet.advertise, pgnet.discover, pgnet.unadvertise):
         with pytest.raises(pgnet.ServiceNameError):

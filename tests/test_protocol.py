@@ -136,7 +136,7 @@ def test_a_hello_is_for_the_relay_only():
 
 def test_names_are_checked_as_advertise_checks_them():
     protocol.check_name("x" * protocol.MAX_NAME_LENGTH)
-    for bad in ["", "x" * (protocol.MAX_NAME_LENGTH + 1), "a\nb", "10.0.0.1:5000", None]:
+    for bad in ["", "x" * (protocol.MAX_NAME_LENGTH + 1), "a\nb", "csi\x9b2J", "10.0.0.1:5000", None]:
         with pytest.raises(ServiceNameError):
             protocol.check_name(bad)
         with pytest.raises(ValueError):

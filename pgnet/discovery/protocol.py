@@ -118,10 +118,11 @@ def check_name(name):
             "The service name %r... is %d characters long; the limit is %d. "
             "Choose a shorter name." % (name[:20], len(name), MAX_NAME_LENGTH)
         )
-    if any(ord(char) < 32 for char in name):
+    if not name.isprintable():  # (a terminal listing names would obey them)
         raise ServiceNameError(
             "The service name %r contains a control character (such as a "
-            "newline or tab). Use letters, digits, spaces and punctuation." % name
+            "newline, a tab or a terminal code) or another character that is "
+            "not shown. Use letters, digits, spaces and punctuation." % name
         )
     if addresses.is_address(name):
         raise ServiceNameError(
