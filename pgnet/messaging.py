@@ -103,9 +103,9 @@ def send_message(address, message, wait_for_reply_s=None, raw=False):
     """Send ``message`` to ``address`` (or a name) and return the reply.
 
     Waits up to ``wait_for_reply_s`` seconds (default 5) for the reply;
-    warns and returns ``None`` if none comes (0: send it, and do not wait). ``raw=True`` sends ``message``
-    (bytes) exactly as it is and returns the reply undecoded, for programs
-    not written with pgnet.
+    warns and returns ``None`` if none comes (0: send it, and do not wait).
+    ``raw=True`` sends ``message`` (bytes) exactly as it is and returns the
+    reply undecoded, for programs not written with pgnet.
 
     In a game, where a frame must never wait, leave ``wait_for_reply_s``
     out: the call returns ``None`` at once and the reply arrives later, at

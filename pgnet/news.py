@@ -25,7 +25,6 @@ from . import auth, replay
 from .endpoint import Endpoint, bind, frames_from, send_frames, unpack
 from .errors import DroppedMessageWarning, NotSentWarning, log, warn, warn_limited
 from .inbox import Arrival
-from .settings import settings
 from .subscriptions import Subscriptions
 
 #: The longest news topic, in bytes (UTF-8): a publisher disconnects a

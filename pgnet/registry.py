@@ -26,7 +26,6 @@ queued gets a moment to leave; a later send opens it again).
 """
 
 import threading
-import time
 from collections import OrderedDict
 
 from . import addresses, discovery, reachable

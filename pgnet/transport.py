@@ -52,8 +52,8 @@ from .errors import (
 from .envelope import COMMAND, ERROR, MESSAGE
 from .inbox import Arrival, Inbox
 from .news import CONFIRM, MAX_TOPIC_BYTES, WELCOME, Publisher, Subscriber  # noqa: F401 (offered here)
-from .settings import settings
 from .retry import DEFAULT_WAIT_S  # (kept there: the pgnet command needs it without ZeroMQ)
+from .settings import settings
 
 __all__ = [
     "DEFAULT_WAIT_S", "FOREVER", "MESSAGE", "COMMAND", "ERROR", "WELCOME", "CONFIRM",
