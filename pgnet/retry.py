@@ -3,10 +3,10 @@ for everything pgnet retries.
 
 pgnet retries in a few places: a send to a name not found yet is tried
 again every frame for a few seconds; binding a port that this program has
-just closed is tried again every millisecond for half a second; a program
-looking for a name asks the network again every half second until it gives
-up. Each
-keeps a ``Retry`` that says when the next try is due and when to give up:
+just closed is tried again every millisecond for half a second (5 ms inside
+a game's frame); a program looking for a name asks the network again every
+half second until it gives up. Each keeps a ``Retry`` that says when the
+next try is due and when to give up:
 
     retry = Retry(interval_s=0.5, give_up_after_s=5)
     while not retry.expired(time.monotonic()):

@@ -323,6 +323,8 @@ class Scheduler:
 
 #: This program's scheduler: the one instance the functions below use.
 default = Scheduler(registry.default)
+# The program's sockets ask it whether they may wait (a bind after close_all).
+registry.default.may_wait = default.may_wait
 
 # The module-level functions are the default instance's own methods.
 use_events = default.use_events

@@ -8,6 +8,7 @@ latency and frame times during a flood.
 import json
 import os
 import signal
+import socket
 import time
 
 import pytest
@@ -305,6 +306,44 @@ def test_a_computers_name_is_looked_up_without_holding_a_frame(tmp_path):
     finally:
         registry.forget(registry.bound_listener(robot))  # (the other commands are for no one)
     assert longest <= MAX_FRAME_S, player.stderr_text()
+
+
+RELISTENING_GAME = """
+import os, sys, time
+import pgnet
+pgnet.listen("127.0.0.1")   # the first game's port
+frame = 0
+
+def update():
+    global frame
+    frame += 1
+    if frame == 3:   # "play again": start afresh, on a port someone else has taken
+        pgnet.close_all()
+        started = time.perf_counter()
+        try:
+            pgnet.listen("127.0.0.1:" + os.environ["PORT"])
+        except pgnet.AddressError:
+            print("REFUSED AFTER %.3f" % (time.perf_counter() - started), flush=True)
+        sys.exit(0)
+"""
+
+
+def test_listening_again_in_a_frame_does_not_wait_long_for_a_busy_port(tmp_path):
+    # After close_all() a bind is tried again for a moment (a port just
+    # closed frees within milliseconds); in a frame that moment is short.
+    path = tmp_path / "relistening.py"
+    path.write_text(RELISTENING_GAME, encoding="utf-8")
+    holder = socket.socket()
+    holder.bind(("127.0.0.1", 0))
+    holder.listen()
+    try:
+        port = holder.getsockname()[1]
+        with Program([RUN_PGZERO, str(path)], env={"PORT": str(port), "GAME_TIMEOUT": "30"}) as player:
+            took = float(player.expect(r"^REFUSED AFTER ([\d.]+)$", timeout=20).group(1))
+            assert player.wait(15) == 0, player.stderr_text()
+    finally:
+        holder.close()
+    assert took < registry.BIND_SETTLE_S / 5, "the frame waited %.3f s" % took
 
 
 # -- floods, frame times, latency -----------------------------------------------
