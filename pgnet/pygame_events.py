@@ -220,8 +220,10 @@ class NetworkEvents:
 
         A receiver (the game's hooks) runs the game's own code, so the clock
         limits it: until ``until`` (``time.perf_counter()``, the end of the
-        frame's idle time), else for ``settings.time_per_frame_s``; at least
-        one event a frame, so even slow hooks get through a flood."""
+        frame's idle time), else for ``settings.time_per_frame_s``. It is
+        read after every ``_BATCH`` events, so that events that came
+        together (an OSC bundle) are handed over together, and a frame gets
+        through some of a flood even when the hooks are slow."""
         backlog = self.backlog
         receiver = receiver or self.receiver
         if receiver is not None:
@@ -231,7 +233,7 @@ class NetworkEvents:
             while backlog and handed < settings.events_per_frame:
                 receiver(backlog.popleft())
                 handed += 1
-                if time.perf_counter() >= until:
+                if handed % _BATCH == 0 and time.perf_counter() >= until:
                     break
             return
         handed = 0
