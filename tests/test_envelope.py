@@ -86,6 +86,7 @@ def test_replies_are_read_in_either_envelope(frames, expected):
 # How the plain pyzmq listeners below start: a ROUTER on a free port, and a
 # loop over the messages it receives (each one's frames in ``frames``).
 ROUTER_LOOP = """
+import time
 import msgpack, zmq
 sock = zmq.Context.instance().socket(zmq.ROUTER)
 port = sock.bind_to_random_port("tcp://127.0.0.1")
@@ -306,6 +307,9 @@ LEAN_ROUTER = ROUTER_LOOP + """
         reply(b"\\x02E", msgpack.packb("it could not"))
     elif message == "garbled":
         reply(b"\\x02R", b"\\xc1")
+    elif message == "slow":
+        time.sleep(1)
+        reply(b"\\x02R", msgpack.packb(["lean", message]))
     else:
         reply(b"\\x02R", msgpack.packb(["lean", message]))
 """
@@ -326,14 +330,14 @@ def test_a_lean_sender_takes_its_own_reply_and_nothing_else():
 
 
 def test_a_wait_of_zero_only_looks_even_in_the_lean_envelope():
-    # (A look must never block: inside a game's frame every wait is 0. A
-    # reply takes tens of microseconds at least, so a look right after
-    # sending finds none.)
+    # (A look must never block: inside a game's frame every wait is 0. The
+    # peer takes a second over "slow", so a look finds no reply yet, and the
+    # late reply must not be taken for the next request's.)
     peer, address = start(LEAN_ROUTER)
     with peer:
         assert pgnet.send_message(address, "hello", wait_for_reply_s=5) == ["lean", "hello"]
         assert registry.existing_sender(address).lean
         with warnings.catch_warnings():
             warnings.simplefilter("error")  # (no reply was asked for: nothing to warn of)
-            assert pgnet.send_message(address, "quick", wait_for_reply_s=0) is None
+            assert pgnet.send_message(address, "slow", wait_for_reply_s=0) is None
         assert pgnet.send_message(address, "again", wait_for_reply_s=5) == ["lean", "again"]
