@@ -223,3 +223,39 @@ def test_a_full_table_still_takes_this_computers_programs_and_newcomers(crowd_ro
             assert game.expect(r"^found robot (\S+)", timeout=20).group(1) != "None"
             found = game.expect(r"^found pong (\S+)", timeout=20).group(1)
             assert found.startswith(other.address + ":"), found
+
+
+# -- adverts recorded and played back --------------------------------------------
+
+@pytest.fixture
+def replay_room():
+    # The attacker has the smallest address: among programs heard in the
+    # same first moments, the smallest address is used.
+    netns.cleanup_stale("pgr")
+    with netns.Network(prefix="pgr") as network:
+        yield [network.add_machine(label, address)
+               for label, address in (("robot", "10.123.0.9"), ("control", "10.123.0.5"),
+                                      ("attack", "10.123.0.2"))]
+
+
+def test_a_recorded_advert_played_back_does_not_take_the_robot_over(replay_room):
+    # With a password the attacker cannot make an advert, but it can keep
+    # the robot's (sealed, genuine) and play them back from its own
+    # address, at once, to a newcomer asking for the robot.
+    robot_m, controller_m, attacker_m = replay_room
+    env = {"PGNET_NETWORK": "", "PGNET_PASSWORD": "tiger lily"}
+    name = unique("robot")
+    with Program(["-c", ROBOT, name], env=env, prefix=robot_m.command([])) as robot, \
+            Program(["-m", "pgnet.bench.attacker", "replay", name, "12"],
+                    env=env, prefix=attacker_m.command([])) as attacker:
+        robot.expect(r"^listening at")
+        attacker.expect(r"^KEPT$", timeout=10)
+        with Program(["-c", CONTROLLER, name, "2"], env=env,
+                     prefix=controller_m.command([])) as controller:
+            first = controller.expect(r"^first (\S+)", timeout=15).group(1)
+            result = json.loads(controller.expect(r"^RESULT (.*)$", timeout=20).group(1))
+        attack = json.loads(attacker.expect(r"^RESULT (.*)$", timeout=20).group(1))
+        print("MEASURED replay", first, result, attack)
+        assert attack["replayed"] > 0, attack  # (the attack really ran)
+        assert first == "robot" and set(result["replies"]) == {"robot"}, (first, result)
+    assert "Traceback" not in robot.stderr_text()

@@ -150,6 +150,27 @@ def test_an_advert_whose_computer_name_could_fool_a_terminal_is_refused(machine)
         protocol.parse_packet(data)
 
 
+@pytest.mark.parametrize("own_ips", ["10.0.0.1", [1], ["10.0.0.999"], ["10.0.0.1"] * 33])
+def test_an_advert_with_a_broken_list_of_its_addresses_is_refused(own_ips):
+    packet = dict(protocol.advert("robot", 5000, None, time.time(), INSTANCE, "pc", 2.0), l=own_ips)
+    with pytest.raises(ValueError):
+        protocol.parse_packet(protocol.encode_packet(packet))
+
+
+def test_a_sealed_advert_says_where_it_may_come_from():
+    own = ["10.0.0.7", "192.168.1.23"]
+    sealed = dict(protocol.advert("robot", 5000, None, time.time(), INSTANCE, "pc", 2.0, own), a=b"")
+    assert protocol.from_its_sender(sealed, "192.168.1.23")
+    assert not protocol.from_its_sender(sealed, "10.0.0.66")  # recorded, and sent again
+    unsealed = protocol.advert("robot", 5000, None, time.time(), INSTANCE, "pc", 2.0, own)
+    assert protocol.from_its_sender(unsealed, "10.0.0.66")     # anyone may send that
+    listless = dict(protocol.advert("robot", 5000, None, time.time(), INSTANCE, "pc", 2.0), a=b"")
+    assert protocol.from_its_sender(listless, "10.0.0.66")     # an older pgnet's
+    many = protocol.advert("robot", 5000, None, 0, INSTANCE, "pc", 2.0,
+                           ["10.0.1.%d" % n for n in range(protocol.MAX_OWN_IPS + 1)])
+    assert "l" not in many  # too many to list: none listed, none checked
+
+
 # -- through a relay ----------------------------------------------------------------
 
 def test_a_relayed_packet_carries_its_origin_and_the_packet_untouched():

@@ -19,7 +19,11 @@ MODE is one of:
   bytes) came back to it within a second;
 * ``flood``: adverts for NAME from 50,000 made-up instance ids;
 * ``lobby-ghost``: a two-player lobby entry for the game NAME, id
-  ``00000000``, at a dead port, twice a second.
+  ``00000000``, at a dead port, twice a second;
+* ``replay``: keeps the real NAME's adverts as they were sent (sealed, if
+  the room has a password), listens on its port with a fake listener, and
+  answers every query at once with the adverts kept, newest first, then
+  with one more of the older ones three times a second.
 
 It prints ``RESULT {json}`` at the end (packets sent, answers heard).
 
@@ -94,6 +98,14 @@ def _listener():
     return sock
 
 
+def _parse(data):
+    try:
+        packet = msgpack.unpackb(data[len(MAGIC):], raw=False, strict_map_key=False)
+    except Exception:
+        return None
+    return packet if isinstance(packet, dict) else None
+
+
 def sniff_instance(name, timeout=5.0):
     """The instance id in the first advert for ``name`` heard."""
     sock = _listener()
@@ -104,23 +116,24 @@ def sniff_instance(name, timeout=5.0):
                 data, _ = sock.recvfrom(65536)
             except socket.timeout:
                 continue
-            try:
-                packet = msgpack.unpackb(data[6:], raw=False, strict_map_key=False)
-            except Exception:
-                continue
-            if isinstance(packet, dict) and packet.get("t") == "advert" and packet.get("n") == name:
+            packet = _parse(data)
+            if packet and packet.get("t") == "advert" and packet.get("n") == name:
                 return packet.get("i")
     finally:
         sock.close()
     return None
 
 
-def fake_listener():
-    """A raw ZeroMQ ROUTER answering every request with "fake"; its port."""
+def fake_listener(port=None):
+    """A raw ZeroMQ ROUTER (on ``port``, or a free one) answering every
+    request with "fake"; its port."""
     import zmq
 
     router = zmq.Context.instance().socket(zmq.ROUTER)
-    port = router.bind_to_random_port("tcp://*")
+    if port is None:
+        port = router.bind_to_random_port("tcp://*")
+    else:
+        router.bind("tcp://*:%d" % port)
 
     def serve():
         while True:
@@ -130,6 +143,41 @@ def fake_listener():
 
     threading.Thread(target=serve, daemon=True).start()
     return port
+
+
+def replay(name, end, sender):
+    """The ``replay`` mode: what it kept and sent."""
+    listener = _listener()
+    kept, askers, port, resent = [], set(), None, 0
+    print("STARTED", flush=True)
+    next_resend = time.monotonic()
+    while time.monotonic() < end:
+        try:
+            data, source = listener.recvfrom(65536)
+        except socket.timeout:
+            data = None
+        packet = _parse(data) if data else None
+        if packet and packet.get("t") == "advert" and packet.get("n") == name:
+            if data not in kept:
+                kept.insert(0, data)
+                del kept[64:]
+                if len(kept) == 1:
+                    print("KEPT", flush=True)
+            if port is None and isinstance(packet.get("p"), int):
+                port = packet["p"]
+                fake_listener(port)
+        elif packet and packet.get("t") == "query" and kept:
+            askers.add(source)
+            for old in kept:
+                sender.sock.sendto(old, source)
+                resent += 1
+        if askers and kept and time.monotonic() >= next_resend:
+            next_resend = time.monotonic() + 0.3
+            old = kept[min(len(kept) - 1, 1 + resent % len(kept))]
+            for asker in askers:
+                sender.sock.sendto(old, asker)
+                resent += 1
+    return {"kept": len(kept), "askers": len(askers), "replayed": resent}
 
 
 def main(mode, name, seconds):
@@ -193,6 +241,8 @@ def main(mode, name, seconds):
             if time.monotonic() >= next_advert:
                 next_advert += 0.5
                 sender.send(advert)
+    elif mode == "replay":
+        result.update(replay(name, end, sender))
     else:
         raise SystemExit("unknown mode %r" % mode)
     result["sent"] = sender.sent

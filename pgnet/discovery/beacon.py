@@ -139,7 +139,8 @@ class Beacon:
     def _advert(self, name):
         port, host, since = self.local[name]
         return protocol.advert(
-            name, port, host, since, self.instance, self.machine, settings.advert_ttl_s
+            name, port, host, since, self.instance, self.machine, settings.advert_ttl_s,
+            self._targets.own_ips() if auth.active() else None,
         )
 
     def send_query(self, name, every=False):
@@ -255,6 +256,9 @@ class Beacon:
         kind = packet["t"]
         local = not relayed and self._targets.is_local(ip)
         if kind == "advert":
+            if not (local or protocol.from_its_sender(packet, ip)):
+                auth.counts.replayed += 1  # a genuine advert, sent again from elsewhere
+                return
             self._heard_advert(packet, ip, local, (ip, port) if relayed and port else None)
         elif kind == "bye":
             with self._lock:

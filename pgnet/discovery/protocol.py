@@ -67,6 +67,13 @@ MAX_ROOM_LENGTH = 64
 #: Example: ``len(data) <= MAX_PACKET - RELAY_OVERHEAD`` to cross a relay.
 RELAY_OVERHEAD = 160
 
+#: The most addresses an advert lists as its computer's own (key ``"l"``);
+#: a computer with more lists none (then its adverts are not checked for
+#: where they came from).
+#:
+#: Example: ``len(packet.get("l", ())) <= MAX_OWN_IPS``.
+MAX_OWN_IPS = 32
+
 # The seal is the map's last key, "a", holding 56 bytes (bin 8): sender id,
 # counter, time, then the HMAC tag over everything before the tag.
 _SEAL_KEY = b"\xa1a\xc4" + bytes([auth.SEAL_LENGTH])
@@ -150,24 +157,42 @@ def check_room(room):
 
 # -- building packets ---------------------------------------------------------
 
-def advert(name, port, host, since, instance, machine, ttl):
+def advert(name, port, host, since, instance, machine, ttl, own_ips=None):
     """An advert: "I am ``name``, listening on ``port``".
 
     ``host`` is the IP address the program listens on, or None for all of
     its addresses (then receivers use the address the packet came from);
     ``since`` is when it started advertising the name (``time.time()``);
     ``machine`` the computer's name; ``ttl`` how many seconds receivers
-    remember the advert without a new one.
+    remember the advert without a new one. ``own_ips``, for a sealed
+    advert, lists the computer's addresses (see ``from_its_sender``).
 
     Example:
 
         advert("pong", 40123, None, time.time(), "928b0e4e1d82428a", "pc-7", 2.0)
     """
-    return {
+    packet = {
         "t": "advert", "n": name, "p": port, "h": host, "s": since,
         "i": instance, "m": machine, "ttl": ttl, "v": VERSION, "r": settings.room,
         "w": envelope.VERSION,  # the newest request envelope our listeners understand
     }
+    if own_ips and len(own_ips) <= MAX_OWN_IPS:
+        packet["l"] = list(own_ips)
+    return packet
+
+
+def from_its_sender(packet, source):
+    """False for a sealed advert heard from ``source``, an IP address its
+    computer does not list as its own: a genuine advert, recorded and sent
+    again by another computer. The seal proves who wrote an advert, not who
+    sent it; the list, under the seal, says where it may come from. True
+    for anything else.
+
+    Example:
+
+        from_its_sender(parse_packet(data), "10.0.0.66")   # False: a replay
+    """
+    return "a" not in packet or "l" not in packet or source in packet["l"]
 
 
 def query(name, instance, every=False):
@@ -349,6 +374,13 @@ def _check_advert(packet):
     if not packet["m"].isprintable() or len(packet["m"]) > MAX_NAME_LENGTH:
         raise ValueError("bad computer name")
     packet["ttl"] = min(max(packet["ttl"], 0.5), MAX_TTL_S)
+    own_ips = packet.get("l", [])
+    if type(own_ips) is not list or len(own_ips) > MAX_OWN_IPS:
+        raise ValueError("bad list of addresses")
+    for ip in own_ips:
+        if type(ip) is not str:
+            raise ValueError("bad list of addresses")
+        addresses.check_ip(ip, ip)
 
 
 # -- through a relay ------------------------------------------------------------

@@ -296,6 +296,13 @@ class Targets:
         address = ipaddress.IPv4Address(ip)
         return any(address in network for network in self._networks)
 
+    def own_ips(self):
+        """This computer's addresses but loopback, smallest first.
+
+        Example: ``targets.own_ips()``   # ['10.0.0.7', '192.168.1.23']"""
+        self._refresh()
+        return sorted(ip for ip in self._own if not ip.startswith("127."))
+
     def is_local(self, ip):
         """True if ``ip`` is one of this computer's own addresses.
 
