@@ -12,6 +12,7 @@ Example:
 Threads: endpoints, like ZeroMQ sockets, are used by the main thread only.
 """
 
+import contextlib
 import threading
 import time
 
@@ -73,6 +74,7 @@ class _NoLock:
 
 
 _NO_LOCK = _NoLock()
+
 
 def _context():
     return zmq.Context.instance()
@@ -252,6 +254,10 @@ class Endpoint:
     #: True for a ROUTER socket: each message it receives starts with the
     #: sender's routing id.
     routed = False
+    #: True once pgnet was closed (``close_all``, or the program's end):
+    #: a thread waiting on it then closes it as its wait ends (see
+    #: ``__exit__``). At the program's end, ZeroMQ ends such waits at once.
+    closing = False
 
     def __init__(self, kind, address, what):
         self.address = address
@@ -261,6 +267,28 @@ class Endpoint:
         self.socket.setsockopt(zmq.SNDHWM, HWM)
         self.socket.setsockopt(zmq.RCVHWM, RECEIVE_HWM)
         self.socket.setsockopt(zmq.MAXMSGSIZE, self.max_frame or 2 * settings.max_message_bytes + FRAME_SLACK)
+
+    def __enter__(self):
+        """Use the endpoint for a wait: ``with endpoint:`` holds its lock, so
+        that no other thread closes its socket meanwhile (ZeroMQ would abort
+        the whole program).
+
+        Example:
+
+            with listener:
+                listener.wait(5.0)
+        """
+        self.lock.acquire()
+        return self
+
+    def __exit__(self, *exc):
+        # Closed meanwhile by another thread (see ``closing``): close it here.
+        try:
+            if self.closing:
+                self.close()
+        finally:
+            self.lock.release()
+        return False
 
     def close(self, linger_ms=LINGER_MS):
         """Close the socket; what is queued gets ``linger_ms`` to leave.
@@ -336,6 +364,10 @@ class Endpoint:
         ``straight``): what it does not want goes to the inbox, in order.
 
         Example: ``listener.wait(5.0, "command")``"""
+        with self:
+            return self._wait(wait_for_s, kind, matches)
+
+    def _wait(self, wait_for_s, kind, matches):
         # The inbox first: what is in it is older than anything on the socket.
         inbox = self.inbox
         take = inbox.take
@@ -408,7 +440,8 @@ def _wait_keeping_publishers(sockets, publishers, timeout_ms):
     for publisher in publishers:
         if publisher.lock.acquire(False):
             try:
-                publisher.receive_all()
+                if not publisher.closing:  # (closed by another thread meanwhile)
+                    publisher.receive_all()
             finally:
                 publisher.lock.release()
 
@@ -424,6 +457,13 @@ def wait_any(endpoints, wait_for_s, kind=None, matches=None):
     """
     if len(endpoints) == 1:
         return endpoints[0].wait(wait_for_s, kind, matches)
+    with contextlib.ExitStack() as using:
+        for endpoint in endpoints:
+            using.enter_context(endpoint)
+        return _wait_any(endpoints, wait_for_s, kind, matches)
+
+
+def _wait_any(endpoints, wait_for_s, kind, matches):
     deadline = time.monotonic() + wait_for_s
     while True:
         for endpoint in endpoints:

@@ -43,6 +43,7 @@ import sys
 import time
 import warnings
 
+
 class _Logger:
     """The "pgnet" logger, looked up on first use: importing ``logging``
     is a sixth of ``import pgnet``, and most programs never log."""
@@ -290,7 +291,11 @@ def stops_at_public_call(function):
     program, then the pgnet call), not twenty lines inside ZeroMQ.
 
     The ``KeyboardInterrupt`` itself is raised as usual: catch it to stop
-    cleanly. Example:
+    cleanly.
+
+    A thread still waiting in such a call when the program ends (or calls
+    ``pgnet.finish()``) ends there, quietly, as if it had called
+    ``sys.exit()``: ZeroMQ is gone, and nothing more can come. Example:
 
         @stops_at_public_call
         def wait_for_command(address, wait_for_s=None):
@@ -313,7 +318,18 @@ def stops_at_public_call(function):
             if public is not None:
                 public.tb_next = None
             raise interrupt.with_traceback(public)
+        except Exception as error:
+            if _zeromq_ended(error):
+                raise SystemExit() from None
+            raise
     return call
+
+
+def _zeromq_ended(error):
+    # (pyzmq is looked up, not imported: "import pgnet" leaves it unloaded
+    # until the network is first used.)
+    zmq = sys.modules.get("zmq")
+    return zmq is not None and isinstance(error, zmq.ContextTerminated)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

@@ -396,6 +396,13 @@ def subscribe(address, topic="", wait_for_s=None, raw=False):
         return False
     start(subscriber)
     deadline = started + wait
+    with subscriber:
+        return _confirmed(subscriber, address, wait, deadline)
+
+
+def _confirmed(subscriber, address, wait, deadline):
+    # True once the publisher at address has subscriber's topics; False
+    # (warned if wait > 0) if it has not said so by deadline.
     token = None
     try:
         while token is None or subscriber.confirming == token:

@@ -194,6 +194,7 @@ class Endpoints:
         with self._lock:
             endpoint = self._endpoints[key] = cls(address, target)
             endpoint.owner = key[2]
+            endpoint.lock = threading.RLock()  # (held by its thread's waits: see close_all)
             endpoint.publishers = self._publishers
             if cls is Sender:
                 self._senders[key] = endpoint
@@ -252,12 +253,20 @@ class Endpoints:
 
     def close_all(self):
         """Close every endpoint (what is queued gets the sockets' linger
-        time to leave) and forget them all.
+        time to leave) and forget them all. One that another thread is
+        waiting on is closed by that thread, as its wait ends.
 
         Example: ``registry.close_all()``"""
         with self._lock:
             for endpoint in set(self._endpoints.values()):
-                endpoint.close()
+                # (Marked first: a thread using it now closes it as it lets
+                # go; closed here only if no other thread is using it.)
+                endpoint.closing = True
+                if endpoint.lock.acquire(False):
+                    try:
+                        endpoint.close()
+                    finally:
+                        endpoint.lock.release()
                 self._recently_closed = True
             self._endpoints.clear()
             self._senders.clear()

@@ -299,7 +299,8 @@ class Scheduler:
             if not endpoint.lock.acquire(False):  # another thread is using it
                 continue
             try:
-                if len(endpoint.inbox) < room and endpoint.socket in ready_sockets:
+                if (len(endpoint.inbox) < room and endpoint.socket in ready_sockets
+                        and not endpoint.closing):
                     endpoint.receive_all(room - len(endpoint.inbox))
             finally:
                 endpoint.lock.release()

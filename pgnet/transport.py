@@ -255,6 +255,10 @@ class Sender(Endpoint):
         not be sent (warned).
 
         Example: ``arrival = sender.ask(wire.encode("6 x 7?"), False, 5.0)``"""
+        with self:
+            return self._ask(body, raw, wait_s)
+
+    def _ask(self, body, raw, wait_s):
         if (wait_s <= 0 or not self.lean or self.waiting or self.inbox.count or settings.password
                 or not self.straight()):
             number = self.send(MESSAGE, body, raw, wait_s)

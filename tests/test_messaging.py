@@ -274,3 +274,36 @@ def test_a_message_sent_with_a_wait_of_0_still_leaves():
         assert pgnet.wait_for_message(address, wait_for_s=10) == "no wait"
         assert program.wait(10) == 0, program.stderr_text()
     assert "No reply" not in program.stderr_text()
+
+
+@pytest.mark.parametrize("wait", ["wait_for_message(address, wait_for_s=30)",
+                                  "send_message(address, 'hi', wait_for_reply_s=30)",
+                                  "wait_for_news(news, wait_for_s=30)",
+                                  "subscribe(unused, wait_for_s=30)"])
+def test_a_thread_still_waiting_when_the_program_ends_ends_quietly(wait):
+    # Its socket used to be closed under it at exit: ZeroMQ aborted the
+    # whole program ("Assertion failed ... signaler.cpp", exit code 134).
+    code = """
+    import sys, threading, time, pgnet
+    address, news, unused = sys.argv[1:4]
+    pgnet.listen(address)
+    pgnet.publish_news(news, "nothing yet", None)
+    def worker():
+        while True:
+            pgnet.CALL
+    thread = threading.Thread(target=worker, daemon=True)
+    thread.start()
+    def waiting():  # (the worker is inside pgnet's wait, not on its way to it)
+        frame = sys._current_frames().get(thread.ident)
+        while frame is not None and frame.f_code.co_name not in ("wait", "ask", "poll"):
+            frame = frame.f_back
+        return frame is not None
+    deadline = time.monotonic() + 10
+    while not waiting() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    print("WAITING" if waiting() else "NOT WAITING", flush=True)
+    """.replace("CALL", wait)
+    with run(code, unused_address(), unused_address(), unused_address()) as program:
+        program.expect(r"^WAITING$")
+        assert program.wait(10) == 0, program.stderr_text()
+    assert "Traceback" not in program.stderr_text() and "Assertion" not in program.stderr_text()
