@@ -30,7 +30,7 @@ import traceback
 
 import zmq
 
-from . import discovery, registry
+from . import addresses, discovery, registry
 from .errors import NotFoundWarning, SlowFrameWarning, warn
 from .settings import settings
 from .retry import Retry
@@ -66,7 +66,8 @@ class _Postponed:
             for action in self.actions:
                 action(endpoint)
             return True
-        if self.query.due(now):
+        by_address = addresses.is_address(self.target)  # (a computer's name, being looked up)
+        if self.query.due(now) and not by_address:
             discovery.get_beacon().send_query(self.target)
         if self.retry.expired(now):
             if self.patient:
@@ -76,6 +77,15 @@ class _Postponed:
                 )
                 self.retry.keep_trying()
                 return False
+            if by_address:
+                warn(NotFoundWarning,
+                    "Gave up sending to %r: the computer %r was not found in %g s "
+                    "(%d sends dropped). Is it on this network, with its name spelt "
+                    "the same? Its IP address (like '192.168.1.5:5000') always works.",
+                    self.target, self.target.rpartition(":")[0], DEFAULT_WAIT_S,
+                    len(self.actions),
+                )
+                return True
             warn(NotFoundWarning,
                 "Gave up sending to %r: no program of that name found in %g s "
                 "(%d sends dropped). Is it running, with the name spelt the same?",

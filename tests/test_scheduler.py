@@ -100,6 +100,22 @@ def test_a_postponed_send_is_given_up_with_a_warning(frames, later):
     assert connect.calls == calls  # given up: not tried again
 
 
+def test_a_postponed_send_to_a_computer_not_found_says_so(frames, later, monkeypatch):
+    # "pi.local:5000": a computer's name, not a program's; nothing to ask
+    # the network's programs about.
+    connect = Connect()
+    target = "%s.invalid:5000" % unique("nobody")
+    queries = []
+    monkeypatch.setattr(pgnet.discovery.get_beacon(), "send_query", lambda *args: queries.append(args))
+    frames.when_found(connect, target, lambda endpoint: None)
+    frames.pump()
+    later(DEFAULT_WAIT_S + 1)
+    with pytest.warns(pgnet.NotFoundWarning, match="the computer '%s' was not found"
+                      % target.rpartition(":")[0]):
+        frames.pump()
+    assert queries == []
+
+
 def test_a_patient_postponed_send_warns_once_and_keeps_trying(frames, later):
     connect = Connect(found_on=4)
     done = []
