@@ -386,3 +386,22 @@ def test_an_idle_beacon_sleeps_until_a_packet_comes():
         assert _wakeups(peer.thread_id) - before <= 2  # (was 10 a second)
     finally:
         peer.close()
+
+
+def test_a_new_program_asks_for_a_name_only_if_its_first_question_did_not_bring_it(monkeypatch):
+    # Its first question ("who is there?") is answered by every program:
+    # asking for the name at once as well doubled what every computer sent
+    # it, and another computer answers one computer only so often.
+    name = unique("found")
+    asked = []
+    real = discovery.Beacon.send_query
+    monkeypatch.setattr(discovery.Beacon, "send_query",
+                        lambda peer, wanted, every=False: asked.append(wanted) or real(peer, wanted, every))
+    program, address = start(ECHO_SERVICE, name, "1")
+    with program:
+        peer = discovery.Beacon()
+        try:
+            assert peer.wait_for(name, 5) == address
+        finally:
+            peer.close()
+    assert asked == [None]

@@ -31,6 +31,17 @@ def test_a_name_at_a_machine_needs_no_copy_on_this_computer():
     assert not table.chosen_is_local("pong")  # unknown: not chosen at all
 
 
+def test_a_name_at_a_machine_known_only_as_a_whole_name_waits_for_the_machine():
+    # A classmate advertising the whole text "robot@pc" as its name: pgnet
+    # waits a little longer for the robot on pc before it takes that one.
+    table = ServiceTable("10.0.0.5")
+    table.heard_advert(advert("robot@pc", 4000, "aaaa"), "10.0.0.2", local=False)
+    assert table.only_named_so("robot@pc") and table.address_of("robot@pc") == "10.0.0.2:4000"
+    table.heard_advert(advert("robot", 5000, "bbbb"), "10.0.0.9", local=False)
+    assert not table.only_named_so("robot@pc") and table.address_of("robot@pc") == "10.0.0.9:5000"
+    assert not table.only_named_so("robot") and not table.only_named_so("nobody@pc")
+
+
 def test_answers_to_other_computers_are_spread_but_ours_leave_at_once():
     answers = Answers()
     now = 100.0

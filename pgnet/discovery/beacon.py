@@ -405,14 +405,18 @@ class Beacon:
 
         Example: ``peer.wait_for("pong", 5)   # '192.168.1.40:53121'``"""
         retry = Retry(settings.advert_interval_s, wait_for_s)
+        # The first query ("who is there?") is answered within SETTLE_S:
+        # ask for the name itself only if those answers do not bring it.
+        # (Another computer answers one computer only so often, and a
+        # classroom's programs restart often.)
+        retry.next_try = max(retry.next_try, self.started + SETTLE_S)
         with self._lock:
             # Look and wait under one lock, so an answer arriving between
             # the two cannot be missed.
             while True:
                 address = self._table.address_of(name)
                 now = time.monotonic()
-                settled_at = self.started + (
-                    LOCAL_SETTLE_S if self._table.chosen_is_local(name) else SETTLE_S)
+                settled_at = self.started + self._settle_time(name)
                 if (address and now >= settled_at) or retry.expired(now):
                     break
                 if address:  # the other answers to our first query are on their way
@@ -425,6 +429,16 @@ class Beacon:
         if address:
             self._warn_if_ambiguous(name)
         return address
+
+    def _settle_time(self, name):
+        # How long after the first query the answers for name are all in.
+        if self._table.chosen_is_local(name):
+            return LOCAL_SETTLE_S
+        if self._table.only_named_so(name):
+            # "robot@pc-7" found only as a program's whole name: the robot
+            # on pc-7 comes first, if its next advert says it is there.
+            return settings.advert_interval_s + SETTLE_S
+        return SETTLE_S
 
     def wait_for_change(self, timeout_s):
         """Wait until an advert or a bye arrives, or ``timeout_s`` seconds

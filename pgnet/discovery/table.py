@@ -443,6 +443,13 @@ class ServiceTable:
         on_machine = [r for r in self._names.get(base, {}).values() if r.on(machine)]
         return min(on_machine, key=_rank) if on_machine else None
 
+    def only_named_so(self, name):
+        """True if ``"name@machine"`` is known only as the whole name of a
+        program, not as ``name`` on ``machine`` (which would come first).
+
+        Example: ``table.only_named_so("robot@pc-7")``"""
+        return "@" in name and name in self._chosen and self._on_machine(name) is None
+
     def address_of(self, name):
         """The address of ``name`` (see ``resolve``), or None.
 
