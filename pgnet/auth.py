@@ -67,7 +67,21 @@ _ALL = (1 << _WINDOW) - 1
 SEAL_HEAD = struct.Struct("!8sQd")
 
 _keys = {}  # (room, password) -> key; derived once per program
-_keys_lock = threading.Lock()
+_keys_lock = threading.Lock()  # held while a key is derived: one derivation at a time
+_deriving = set()  # (room, password) whose key is derived in the background (key_ready)
+_deriving_lock = threading.Lock()
+
+
+def _after_fork_in_child():
+    # A child made by os.fork() has none of its parent's threads: a
+    # derivation under way there never finishes here, so start afresh.
+    global _keys_lock, _deriving_lock
+    _keys_lock, _deriving_lock = threading.Lock(), threading.Lock()
+    _deriving.clear()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def active():
@@ -91,16 +105,45 @@ def room_key(room=None, password=None):
     """
     room = settings.room if room is None else room
     password = settings.password if password is None else password
-    with _keys_lock:
-        key = _keys.get((room, password))
-        if key is None:
-            import hashlib
+    key = _keys.get((room, password))
+    if key is None:
+        with _keys_lock:
+            key = _keys.get((room, password))  # (derived meanwhile by another thread?)
+            if key is None:
+                import hashlib
 
-            key = _keys[(room, password)] = hashlib.scrypt(
-                password.encode("utf-8"), salt=b"pgnet room key\x00" + room.encode("utf-8"),
-                n=2 ** 14, r=8, p=1, maxmem=64 * 1024 * 1024, dklen=32,
-            )
-        return key
+                key = _keys[(room, password)] = hashlib.scrypt(
+                    password.encode("utf-8"), salt=b"pgnet room key\x00" + room.encode("utf-8"),
+                    n=2 ** 14, r=8, p=1, maxmem=64 * 1024 * 1024, dklen=32,
+                )
+    return key
+
+
+def key_ready():
+    """True if sealing and checking need no wait now: there is no password,
+    or the room's key is derived. If not, the key is being derived in a
+    background thread (started now if need be), and this is True about
+    50 ms later: a game's frame, which must never wait, sends and reads
+    nothing sealed until then.
+
+    ``import pgnet`` in a Pygame Zero game calls it, so that the key is
+    ready before the game's first frame needs it.
+
+    Example:
+
+        if auth.key_ready():
+            body = auth.seal(sender, b"command", body)   # no wait
+    """
+    password, room = settings.password, settings.room
+    if not password or (room, password) in _keys:
+        return True
+    with _deriving_lock:
+        if (room, password) in _deriving:
+            return False
+        _deriving.add((room, password))
+    threading.Thread(target=room_key, args=(room, password),
+                     name="pgnet room key", daemon=True).start()
+    return False
 
 
 def tag(key, *parts):

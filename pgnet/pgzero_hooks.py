@@ -162,8 +162,9 @@ def _wrap_load_handlers(original):
                 else:
                     game.handlers.pop(event_type, None)
         _deliver_to(game)
-        from . import scheduler
+        from . import auth, scheduler
 
+        auth.key_ready()  # (a password set by the game's own code: its key too)
         scheduler.default.in_frames = True  # the game loop starts now
 
     load_handlers.pgnet_wrapped = True
@@ -274,7 +275,11 @@ def install():
     _installed = True
     # Loaded now, as a game will use them from its first frame.
     importlib.import_module("pgnet.pygame_events")
-    from . import scheduler
+    from . import auth, scheduler
+
+    # With a password, the room key (about 50 ms) is derived in the
+    # background from now on, ready before a frame needs it.
+    auth.key_ready()
 
     # By module name: this can run while pgzero.game is still being imported.
     clock = importlib.import_module("pgzero.clock")

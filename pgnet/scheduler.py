@@ -30,7 +30,7 @@ import traceback
 
 import zmq
 
-from . import addresses, discovery, registry
+from . import addresses, auth, discovery, registry
 from .errors import NotFoundWarning, SlowFrameWarning, warn
 from .settings import settings
 from .retry import Retry
@@ -59,8 +59,8 @@ class _Postponed:
 
     def attempt(self, now):
         """True once done (sent, or given up with a warning)."""
-        if not self.retry.due(now):
-            return False
+        if not self.retry.due(now) or not auth.key_ready():
+            return False  # (the room key is derived in the background: a moment)
         endpoint = self.connect(self.target, 0)
         if endpoint is not None:
             for action in self.actions:
@@ -160,16 +160,18 @@ class Scheduler:
         as a ``pump`` finds it. ``connect`` is how to get the endpoint, such
         as ``registry.connected_sender``; it is asked with a wait of 0.
 
-        For events mode, where a frame must never wait for discovery. Gives
-        up after ``DEFAULT_WAIT_S`` seconds, warning ``NotFoundWarning``;
-        a ``patient`` one warns then, and keeps trying.
+        For events mode, where a frame must never wait for discovery, nor
+        for the room key (with a password, every send waits here until the
+        key is derived, in the background). Gives up after
+        ``DEFAULT_WAIT_S`` seconds, warning ``NotFoundWarning``; a
+        ``patient`` one warns then, and keeps trying.
 
         Example:
 
             scheduler.when_found(registry.connected_sender, "robot",
                                  lambda sender: sender.send_command(body))
         """
-        endpoint = connect(target, 0)
+        endpoint = connect(target, 0) if auth.key_ready() else None
         if endpoint is not None:
             action(endpoint)
             return
@@ -253,7 +255,8 @@ class Scheduler:
             if scheduler.wait_for_input(10):
                 arrivals = scheduler.pump(tick=False)
         """
-        endpoints = self.endpoints.all()
+        # (Nothing sealed is read until the room key is there: auth.key_ready.)
+        endpoints = self.endpoints.all() if auth.key_ready() else []
         if not self._wakers:
             return bool(endpoints) and bool(ready(endpoints, timeout_ms))
         wakers = [(ticker, sockets()) for sockets, ticker in list(self._wakers)]
@@ -301,7 +304,7 @@ class Scheduler:
         # cannot hold back what arrives on the others.
         self._first = first = (self._first + 1) % max(1, len(endpoints))
         endpoints = endpoints[first:] + endpoints[:first]
-        ready_sockets = ready(endpoints)
+        ready_sockets = ready(endpoints) if auth.key_ready() else ()  # (see wait_for_input)
         for endpoint in endpoints:
             room = limit - len(arrivals)
             if room <= 0:

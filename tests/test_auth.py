@@ -9,7 +9,8 @@ import time
 import pytest
 
 from pgnet import auth, settings
-from support import Program, unique
+from game_support import MAX_FRAME_S, RUN_PGZERO
+from support import ECHO_SERVICE, Program, unique
 
 ROOM = {"PGNET_ROOM": "5B", "PGNET_PASSWORD": "tiger lily"}
 
@@ -110,3 +111,64 @@ def test_news_needs_the_password():
             assert friend.expect(r"NEWS (.*)").group(1) == "('score', 42)"
         with Program(["-c", textwrap.dedent(reader), address]) as stranger:
             assert stranger.expect(r"NEWS (.*)").group(1) == "(None, None)"
+
+
+SLOW_KEY_GAME = """
+import hashlib, os, socket, sys, threading, time
+derive, looked_up = hashlib.scrypt, socket.gethostbyname
+derived_in_a_frame = []
+
+def slow_scrypt(*args, **kwargs):   # a slow computer: the key takes a second
+    derived_in_a_frame.append(threading.current_thread() is threading.main_thread())
+    time.sleep(1)
+    return derive(*args, **kwargs)
+
+def slow_name_server(host):   # and so does the relay's name (PGNET_RELAY)
+    time.sleep(1)
+    return looked_up(host)
+
+hashlib.scrypt, socket.gethostbyname = slow_scrypt, slow_name_server
+import pgnet
+server = os.environ["SERVER"]
+worst, last, frame, replies = 0.0, None, 0, []
+
+def on_network_reply(reply, sender):
+    replies.append(reply)
+
+def update():
+    global worst, last, frame
+    now = time.perf_counter()
+    if last is not None:
+        worst = max(worst, now - last)
+    last, frame = now, frame + 1
+    if frame == 2:   # the game's first use of the network, before the key is there
+        pgnet.discover(server, wait_for_s=0)
+        pgnet.advertise(os.environ["GAME_NAME"])
+        pgnet.send_message(server, "hi")
+    if replies:
+        print("REPLY", replies[0], flush=True)
+        print("LONGEST FRAME %.3f" % worst, flush=True)
+        print("DERIVED IN A FRAME", any(derived_in_a_frame), flush=True)
+        sys.exit(0)
+"""
+
+
+def test_a_games_frames_never_wait_for_the_room_key_or_the_relays_name(tmp_path):
+    # The key is derived in the background from "import pgnet" on, and the
+    # relay looked up by the discovery thread; what a frame sends before
+    # the key is there waits for it, and then goes.
+    path = tmp_path / "slow_key.py"
+    path.write_text(SLOW_KEY_GAME, encoding="utf-8")
+    name = unique("echo")
+    with Program(["-c", ECHO_SERVICE, name, "echo"], env=ROOM) as server:
+        server.expect(r"READY ")
+        env = dict(ROOM, SERVER=name, GAME_NAME=unique("game"), GAME_TIMEOUT="30",
+                   PGNET_RELAY="localhost")
+        with Program([RUN_PGZERO, str(path)], env=env) as player:
+            assert player.expect(r"^REPLY (.*)$", timeout=20).group(1) == "['echo', 'hi']"
+            longest = float(player.expect(r"^LONGEST FRAME ([\d.]+)$").group(1))
+            in_a_frame = player.expect(r"^DERIVED IN A FRAME (\w+)$").group(1)
+            assert player.wait(15) == 0, player.stderr_text()
+    print("longest frame: %.3f s" % longest)
+    assert longest <= MAX_FRAME_S, "a frame waited %.3f s" % longest
+    assert in_a_frame == "False"

@@ -23,6 +23,7 @@ import socket
 import threading
 import time
 import uuid
+from collections import deque
 
 from .. import auth
 from ..errors import MessageError, log
@@ -75,9 +76,11 @@ class Beacon:
         self.local = {}  # name -> (port, host or None, since)
         self.bad_packets = 0
         self.other_rooms = 0  # packets of other rooms, ignored
-        if auth.active() and not all_rooms:
-            auth.room_key()  # derived once, here, not in a game's frame
+        auth.key_ready()  # (with a password: the room key, derived in the background)
         self._sealer = auth.Sealer()
+        self._unsent = deque()  # (packet, socket) waiting for the room key: see _send
+        self._unsent_lock = threading.Lock()
+        self._first_query = threading.Event()
         self._lock = threading.Condition()
         self._sending = threading.RLock()  # keeps a bye after any advert built before it
         self._stopping = threading.Event()
@@ -88,7 +91,7 @@ class Beacon:
         self._wake_in.setblocking(False)
         self._targets = sockets.Targets(self.port, multicast)
         self._targets.all()  # (reads this computer's networks and address)
-        self._relays = sockets.relay_addresses()
+        self._relays = []  # looked up by the thread: see _start_up
         self._table = ServiceTable(self._targets.shown_ip)
         self.changes = self._table.changes  # read by pgnet.watch(), oldest first
         self._answers = Answers()
@@ -96,14 +99,13 @@ class Beacon:
         self._limit = sockets.SourceLimit()
         self._alarms = Alarms()
         self._next_round = time.monotonic() + settings.advert_interval_s
+        #: When it sent its first query (``time.monotonic()``): what it waits
+        #: from for the answers (see ``wait_for``, ``settle``).
+        self.started = time.monotonic()
         self._thread = threading.Thread(
             target=self._run, name="pgnet-discovery", daemon=True
         )
         self._thread.start()
-        #: When it sent its first query (``time.monotonic()``): what it waits
-        #: from for the answers (see ``wait_for``, ``settle``).
-        self.started = time.monotonic()
-        self.send_query(None)
 
     @property
     def record_changes(self):
@@ -122,7 +124,19 @@ class Beacon:
 
     def _send(self, packet, sock=None):
         """Send ``packet`` to every network and this computer's programs
-        (from ``sock``, the shared socket if not given), and to the relays."""
+        (from ``sock``, the shared socket if not given), and to the relays.
+
+        While the room key is still being derived, the packet waits for it
+        in the thread's hands instead (a game's frame must not wait), and
+        goes, in order, the moment the key is there."""
+        with self._unsent_lock:
+            if self._unsent or not auth.key_ready():
+                self._unsent.append((packet, sock))
+                self._wake_out.send(b"!")
+                return
+        self._send_now(packet, sock)
+
+    def _send_now(self, packet, sock):
         data = self._encode(packet)
         sock = sock or self._shared
         for target in self._targets.all():
@@ -167,7 +181,30 @@ class Beacon:
 
     # -- the background thread ----------------------------------------------------
 
+    def _start_up(self):
+        """The thread's first jobs, too slow for a game's frame: the room
+        key (about 50 ms), the relays' addresses (a computer's name can take
+        seconds to look up), then the first query."""
+        if auth.active():
+            auth.room_key()
+        self._relays = sockets.relay_addresses()
+        self.started = time.monotonic()
+        self.send_query(None)
+        self._first_query.set()
+
+    def _send_unsent(self):
+        """Send what waited for the room key (see ``_send``)."""
+        auth.room_key()
+        with self._unsent_lock:
+            while self._unsent:
+                self._send_now(*self._unsent.popleft())
+
     def _run(self):
+        try:
+            self._start_up()
+        except Exception as error:  # (the thread must go on to answer and listen)
+            log.debug("discovery: %r", error)
+            self._first_query.set()
         watched = [s for s in (self._shared if self.listening else None, self._private, self._wake_in) if s]
         while not self._stopping.is_set():
             try:
@@ -186,6 +223,8 @@ class Beacon:
 
     def _sleep_for(self, now):
         """Seconds until the next job (None: nothing to do but listen)."""
+        if self._unsent:
+            return 0.0
         due = min(
             self._next_round if (self.local or self._relays) else float("inf"),
             self._answers.next_due() or float("inf"),
@@ -194,6 +233,8 @@ class Beacon:
         return None if due == float("inf") else max(0.0, due - now)
 
     def _do_jobs(self, now):
+        if self._unsent:
+            self._send_unsent()
         if (self.local or self._relays) and now >= self._next_round:
             self._next_round = now + settings.advert_interval_s
             self.send_adverts()
@@ -504,6 +545,7 @@ class Beacon:
             peer.settle()
             peer.services()   # now includes everyone already running
         """
+        self._first_query.wait(SETTLE_S + 5.0)  # (the thread sends it as it starts)
         remaining = self.started + SETTLE_S - time.monotonic()
         if remaining > 0:
             self._stopping.wait(remaining)
@@ -538,6 +580,8 @@ class Beacon:
             return
         for name in list(self.local):
             self.unadvertise(name)
+        if self._unsent:  # (the byes of a program that stops as it starts)
+            self._send_unsent()
         self._stopping.set()
         try:
             self._wake_out.send(b"!")
