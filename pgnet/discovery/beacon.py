@@ -8,7 +8,8 @@ delay so that answers never come in one burst), and keeps a table of the
 names it hears (``table``), forgetting programs not heard from for their
 time to live. Its thread sleeps until a packet comes or its next job is
 due: an idle program with no names wakes for nothing. The packets are
-``protocol``'s, the sockets ``sockets``'.
+``protocol``'s, the sockets ``sockets``'; what it sends goes through its
+``outbox``.
 
 Example:
 
@@ -23,7 +24,6 @@ import socket
 import threading
 import time
 import uuid
-from collections import deque
 
 from .. import auth
 from ..errors import MessageError, log
@@ -32,6 +32,7 @@ from ..settings import settings
 from . import protocol, sockets
 from .alarms import Alarms
 from .answers import ANSWER_EVERY_S, ANSWER_SPREAD_S, Answers, Rate
+from .outbox import Outbox
 from .table import ServiceTable
 
 #: A program just started waits up to this long (from its first query) for
@@ -77,9 +78,6 @@ class Beacon:
         self.bad_packets = 0
         self.other_rooms = 0  # packets of other rooms, ignored
         auth.key_ready()  # (with a password: the room key, derived in the background)
-        self._sealer = auth.Sealer()
-        self._unsent = deque()  # (packet, socket) waiting for the room key: see _send
-        self._unsent_lock = threading.Lock()
         self._first_query = threading.Event()
         self._lock = threading.Condition()
         self._sending = threading.RLock()  # keeps a bye after any advert built before it
@@ -91,7 +89,7 @@ class Beacon:
         self._wake_in.setblocking(False)
         self._targets = sockets.Targets(self.port, multicast)
         self._targets.all()  # (reads this computer's networks and address)
-        self._relays = []  # looked up by the thread: see _start_up
+        self._outbox = Outbox(self._shared, self._private, self._targets)
         self._table = ServiceTable(self._targets.shown_ip)
         self.changes = self._table.changes  # read by pgnet.watch(), oldest first
         self._answers = Answers()
@@ -119,36 +117,11 @@ class Beacon:
 
     # -- sending ------------------------------------------------------------------
 
-    def _encode(self, packet):
-        return protocol.encode_packet(packet, self._sealer if auth.active() else None)
-
     def _send(self, packet, sock=None):
-        """Send ``packet`` to every network and this computer's programs
-        (from ``sock``, the shared socket if not given), and to the relays.
-
-        While the room key is still being derived, the packet waits for it
-        in the thread's hands instead (a game's frame must not wait), and
-        goes, in order, the moment the key is there."""
-        with self._unsent_lock:
-            if self._unsent or not auth.key_ready():
-                self._unsent.append((packet, sock))
-                self._wake_out.send(b"!")
-                return
-        self._send_now(packet, sock)
-
-    def _send_now(self, packet, sock):
-        data = self._encode(packet)
-        sock = sock or self._shared
-        for target in self._targets.all():
-            self._send_to(sock, data, target)
-        for relay in self._relays:
-            self._send_to(self._private, data, relay)
-
-    def _send_to(self, sock, data, target):
-        try:
-            sock.sendto(data, target)
-        except OSError as error:
-            log.debug("discovery: cannot send to %s: %s", target, error)
+        """Send ``packet`` (see ``Outbox.send``); one waiting for the room
+        key is sent by the thread."""
+        if not self._outbox.send(packet, sock):
+            self._wake_out.send(b"!")
 
     def _advert(self, name):
         port, host, since = self.local[name]
@@ -187,17 +160,10 @@ class Beacon:
         seconds to look up), then the first query."""
         if auth.active():
             auth.room_key()
-        self._relays = sockets.relay_addresses()
+        self._outbox.relays = sockets.relay_addresses()
         self.started = time.monotonic()
         self.send_query(None)
         self._first_query.set()
-
-    def _send_unsent(self):
-        """Send what waited for the room key (see ``_send``)."""
-        auth.room_key()
-        with self._unsent_lock:
-            while self._unsent:
-                self._send_now(*self._unsent.popleft())
 
     def _run(self):
         try:
@@ -223,28 +189,28 @@ class Beacon:
 
     def _sleep_for(self, now):
         """Seconds until the next job (None: nothing to do but listen)."""
-        if self._unsent:
+        if self._outbox.waiting:
             return 0.0
         due = min(
-            self._next_round if (self.local or self._relays) else float("inf"),
+            self._next_round if (self.local or self._outbox.relays) else float("inf"),
             self._answers.next_due() or float("inf"),
             self._table.next_expiry,
         )
         return None if due == float("inf") else max(0.0, due - now)
 
     def _do_jobs(self, now):
-        if self._unsent:
-            self._send_unsent()
-        if (self.local or self._relays) and now >= self._next_round:
+        if self._outbox.waiting:
+            self._outbox.send_waiting()
+        if (self.local or self._outbox.relays) and now >= self._next_round:
             self._next_round = now + settings.advert_interval_s
             self.send_adverts()
-            hello = self._encode(protocol.hello(self.instance))
-            for relay in self._relays:  # relays forget programs that go quiet
-                self._send_to(self._private, hello, relay)
-            if self._relays:
+            hello = self._outbox.encode(protocol.hello(self.instance))
+            for relay in self._outbox.relays:  # relays forget programs that go quiet
+                self._outbox.send_to(self._private, hello, relay)
+            if self._outbox.relays:
                 self._ask_overdue(now)
         for data, asker in self._answers.due(now):
-            self._send_to(self._shared, data, asker)
+            self._outbox.send_to(self._shared, data, asker)
         if now >= self._table.next_expiry:
             with self._lock:
                 self._table.expire(now)
@@ -256,7 +222,7 @@ class Beacon:
             overdue = [(r.name, r.probe) for r in
                        self._table.overdue_relayed(now, 1.5 * settings.advert_interval_s)]
         for name, probe in overdue:
-            self._send_to(self._private, self._encode(protocol.query(name, self.instance)), probe)
+            self._outbox.send_to(self._private, self._outbox.encode(protocol.query(name, self.instance)), probe)
 
     def _receive_from(self, sock):
         for _ in range(_BATCH):
@@ -289,7 +255,7 @@ class Beacon:
 
     def _handle(self, packet, ip, port, relayed=False):
         if packet["t"] == "relayed":
-            if relayed or (ip, port) not in self._relays:
+            if relayed or (ip, port) not in self._outbox.relays:
                 raise ValueError("relayed, but not by a relay of ours")
             inner = protocol.parse_packet(packet["d"], verify=not self.all_rooms)
             self._handle(inner, protocol.relayed_origin(packet), packet.get("q"), relayed=True)
@@ -336,7 +302,7 @@ class Beacon:
         with self._lock:
             packets = [self._advert(n) for n in names if n in self.local]
         for packet in packets:
-            self._answers.add(self._encode(packet), asker, now, spread)
+            self._answers.add(self._outbox.encode(packet), asker, now, spread)
 
     def _is_used_copy(self, name):
         chosen = self._table.resolve(name)
@@ -580,8 +546,8 @@ class Beacon:
             return
         for name in list(self.local):
             self.unadvertise(name)
-        if self._unsent:  # (the byes of a program that stops as it starts)
-            self._send_unsent()
+        if self._outbox.waiting:  # (the byes of a program that stops as it starts)
+            self._outbox.send_waiting()
         self._stopping.set()
         try:
             self._wake_out.send(b"!")
