@@ -66,7 +66,7 @@ class _NoLock:
     def __exit__(self, *exc):
         return False
 
-    def acquire(self, blocking=True):
+    def acquire(self, blocking=True, timeout=-1):
         return True
 
     def release(self):

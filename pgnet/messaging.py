@@ -355,9 +355,12 @@ def publish_news(address, topic, news, raw=False):
     """
     topic = _topic(topic).encode("utf-8")
     body = _raw_body(news) if raw else wire.encode(news)
-    publisher = registry.bound_publisher(address)
-    with publisher.lock:
-        publisher.publish(topic, body)
+    while True:
+        publisher = registry.bound_publisher(address)
+        with publisher.lock:
+            if not publisher.closing:  # (else another thread's close_all just closed it)
+                publisher.publish(topic, body)
+                return
 
 
 @stops_at_public_call

@@ -45,6 +45,11 @@ _EVICTED_LINGER_MS = 0  # the one unused longest: what it queued is long gone, o
 _REACH_CHECK_S = 0.5  # the longest a first send waits to learn a computer is there
 
 
+#: How long ``close_all`` waits for another thread to finish using an
+#: endpoint (a send, a publish) before it leaves the closing to it.
+_CLOSE_WAIT_S = 0.25
+
+
 class Endpoints:
     """The sockets of one program, each kept under its job and address.
 
@@ -259,10 +264,11 @@ class Endpoints:
         Example: ``registry.close_all()``"""
         with self._lock:
             for endpoint in set(self._endpoints.values()):
-                # (Marked first: a thread using it now closes it as it lets
-                # go; closed here only if no other thread is using it.)
+                # Marked first: a thread waiting on it closes it as its wait
+                # ends (see Endpoint.__exit__). Any other use (a send, a
+                # publish, a frame reading it) is over in a moment.
                 endpoint.closing = True
-                if endpoint.lock.acquire(False):
+                if endpoint.lock.acquire(timeout=_CLOSE_WAIT_S):
                     try:
                         endpoint.close()
                     finally:

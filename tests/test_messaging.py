@@ -307,3 +307,37 @@ def test_a_thread_still_waiting_when_the_program_ends_ends_quietly(wait):
         program.expect(r"^WAITING$")
         assert program.wait(10) == 0, program.stderr_text()
     assert "Traceback" not in program.stderr_text() and "Assertion" not in program.stderr_text()
+
+
+def test_close_all_while_a_thread_publishes_leaves_nothing_behind():
+    # close_all() used to close a publisher another thread was using (a raw
+    # "Socket operation on non-socket"), or leave it open for good, its port
+    # taken: every later publish failed.
+    code = """
+    import sys, threading, time, pgnet
+    address = sys.argv[1]
+    errors, published, stop = [], [0], []
+    def worker():
+        while not stop:
+            try:
+                pgnet.publish_news(address, "t", 1)
+                published[0] += 1
+            except Exception as error:
+                errors.append(repr(error))
+                time.sleep(0.05)
+    threading.Thread(target=worker, daemon=True).start()
+    for _ in range(40):
+        time.sleep(0.005)
+        pgnet.close_all()
+    before = published[0]
+    deadline = time.monotonic() + 10
+    while published[0] < before + 100 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    stop.append(True)
+    print("PUBLISHED", published[0] - before, "ERRORS", errors[:3], flush=True)
+    """
+    with run(code, unused_address()) as program:
+        match = program.expect(r"^PUBLISHED (\d+) ERRORS (.*)$", timeout=30)
+        assert program.wait(10) == 0, program.stderr_text()
+    assert match.group(2) == "[]"
+    assert int(match.group(1)) >= 100
