@@ -171,15 +171,19 @@ class Scheduler:
             scheduler.when_found(registry.connected_sender, "robot",
                                  lambda sender: sender.send_command(body))
         """
+        with self._lock:
+            waiting = self._postponed.get((connect, target))
+            if waiting is not None:  # after those waiting already: in the order sent
+                waiting.add(action)
+                return
         endpoint = connect(target, 0) if auth.key_ready() else None
         if endpoint is not None:
             action(endpoint)
             return
         with self._lock:
-            waiting = self._postponed.get((connect, target))
-            if waiting is None:
-                # (It asks the network at once: the answer is there by a later frame.)
-                waiting = self._postponed[(connect, target)] = _Postponed(connect, target, patient)
+            # (It asks the network at once: the answer is there by a later frame.)
+            waiting = self._postponed.setdefault(
+                (connect, target), _Postponed(connect, target, patient))
             waiting.add(action)
 
     def cancel_postponed(self):

@@ -37,6 +37,14 @@ while True:
         pgnet.send_reply(name, label)
 """
 
+# Finds argv[1], waiting up to argv[2] seconds; says how long that took.
+FIND_WITHIN = r"""
+import sys, time, pgnet
+started = time.monotonic()
+found = pgnet.discover(sys.argv[1], wait_for_s=float(sys.argv[2]))
+print("found", found, "after", round(time.monotonic() - started, 3), flush=True)
+"""
+
 # Asks argv[1] (a name, perhaps name@machine) who it is, argv[2] times.
 ASK = r"""
 import sys, pgnet
@@ -146,6 +154,20 @@ def test_a_name_with_at_of_its_own_does_not_take_the_place_of_name_at_machine(ne
     finally:
         imitator.kill()
         robot.kill()
+
+
+def test_a_name_at_a_machine_found_only_as_a_whole_name_still_keeps_to_the_wait(net):
+    # pgnet waits one round of adverts for the robot on desk2 before it
+    # takes a program named "robot@desk2", but never longer than asked.
+    imitator_desk, asking_desk = net.add_machine("desk1"), net.add_machine("desk3")
+    wanted = "%s@desk2" % unique("robot")
+    with on(imitator_desk, ECHO, wanted, "imitator") as imitator:
+        imitator.expect(r"^listening at")
+        with on(asking_desk, FIND_WITHIN, wanted, "0.3") as asker:
+            found = asker.expect(r"^found (\S+) after (\S+)")
+    assert found.group(1) != "None"
+    print("MEASURED discover(name@machine, 0.3) took", found.group(2))
+    assert float(found.group(2)) < 0.9  # (it waited about 1 s, whatever the wait asked)
 
 
 def test_rooms_do_not_see_each_other(net):

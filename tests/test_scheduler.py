@@ -87,6 +87,17 @@ def test_a_postponed_send_is_retried_each_frame_until_found(frames):
     assert set(connect.waits) == {0}  # a frame never waits for discovery
 
 
+def test_a_send_made_while_others_wait_for_the_same_target_goes_after_them(frames):
+    # The target found between two sends: the second went at once, before
+    # the first, which only left at the next pump.
+    connect = Connect(found_on=2)
+    done = []
+    frames.when_found(connect, "robot", lambda endpoint: done.append("ONE"))
+    frames.when_found(connect, "robot", lambda endpoint: done.append("TWO"))
+    frames.pump()
+    assert done == ["ONE", "TWO"]
+
+
 def test_a_postponed_send_is_given_up_with_a_warning(frames, later):
     connect = Connect()
     name = unique("nobody")

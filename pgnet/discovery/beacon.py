@@ -397,6 +397,9 @@ class Beacon:
         # table keeps the answer ready, and reading it needs no lock.
         if "@" in name:  # ("name@machine" is not kept ready: see ServiceTable.resolve)
             with self._lock:
+                if (self._table.only_named_so(name)
+                        and time.monotonic() < self.started + self._settle_time(name)):
+                    return None  # (the name on that machine may still answer: see wait_for)
                 return self._table.address_of(name)
         address = self._table.lookup(name)
         if address is None:
@@ -427,7 +430,8 @@ class Beacon:
                 if (address and now >= settled_at) or retry.expired(now):
                     break
                 if address:  # the other answers to our first query are on their way
-                    self._lock.wait(settled_at - now)
+                    until = settled_at if retry.deadline is None else min(settled_at, retry.deadline)
+                    self._lock.wait(until - now)
                     continue
                 if retry.due(now):
                     self.send_query(name)
