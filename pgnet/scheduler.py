@@ -31,7 +31,7 @@ import traceback
 import zmq
 
 from . import discovery, registry
-from .errors import NotFoundWarning, SlowFrameWarning, warn
+from .errors import NotFoundWarning, NotSentWarning, PgnetError, SlowFrameWarning, warn
 from .settings import settings
 from .retry import Retry
 from .transport import DEFAULT_WAIT_S, Sender, ready, warn_remote_error
@@ -42,7 +42,8 @@ _POLLIN = int(zmq.POLLIN)
 class _Postponed:
     """Sends to one name not found yet, tried again by each pump(); the
     network is asked again every ``settings.advert_interval_s``, and one
-    warning is given if it is not found in time."""
+    warning is given if it is not found in time, or if the sends cannot be
+    made once it is (such as a ``NetworkLimitError``: then they are dropped)."""
 
     def __init__(self, connect, target, patient):
         self.connect, self.target = connect, target
@@ -61,10 +62,18 @@ class _Postponed:
         """True once done (sent, or given up with a warning)."""
         if not self.retry.due(now):
             return False
-        endpoint = self.connect(self.target, 0)
+        try:
+            endpoint = self.connect(self.target, 0)
+            while endpoint is not None and self.actions:
+                self.actions[0](endpoint)
+                del self.actions[0]  # (done: never done again)
+        except PgnetError as error:
+            # (Such as NetworkLimitError.) Whoever sent has long returned:
+            # say it once, not in every frame from now on.
+            warn(NotSentWarning, "%d send%s to %r not sent: %s", len(self.actions),
+                 "" if len(self.actions) == 1 else "s", self.target, error)
+            return True
         if endpoint is not None:
-            for action in self.actions:
-                action(endpoint)
             return True
         if self.query.due(now):
             discovery.get_beacon().send_query(self.target)

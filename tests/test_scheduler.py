@@ -3,6 +3,7 @@ found yet are retried each frame and given up with a warning, and pump()
 collects what arrived without waiting.
 """
 
+import sys
 import time
 import types
 
@@ -11,7 +12,8 @@ import pytest
 import pgnet
 from pgnet import addresses, registry, scheduler
 from pgnet.transport import DEFAULT_WAIT_S
-from support import unique, wait_until
+from game_support import assert_clean, game
+from support import Program, unique, wait_until
 
 
 @pytest.fixture
@@ -115,6 +117,24 @@ def test_a_patient_postponed_send_warns_once_and_keeps_trying(frames, later):
     assert done == ["endpoint of " + name]
 
 
+def test_a_postponed_send_that_raises_is_warned_once_and_none_is_done_twice(frames):
+    connect = Connect(found_on=4)
+    done = []
+
+    def fails(endpoint):
+        raise pgnet.NetworkLimitError("too many open: close some")
+
+    name = unique("nobody")
+    for action in (done.append, fails, done.append):
+        frames.when_found(connect, name, action)
+    with pytest.warns(pgnet.NotSentWarning,
+                      match="2 sends to '%s' not sent: too many open: close some" % name) as warned:
+        frames.pump()
+        frames.pump()  # (nothing raised again, nothing done again)
+    assert len(warned) == 1
+    assert done == ["endpoint of " + name] and connect.calls == 4
+
+
 def test_cancelled_postponed_sends_are_not_tried_again(frames):
     connect = Connect()
     frames.when_found(connect, unique("nobody"), lambda endpoint: None)
@@ -145,3 +165,40 @@ def test_the_module_functions_are_the_default_scheduler():
         assert isinstance(scheduler.pump(0), list)
     finally:
         scheduler.use_events(was)
+
+
+# -- a postponed send that fails, in a real game --------------------------------
+
+FAR_LISTENER = """
+import sys, pgnet
+name = sys.argv[1]
+pgnet.listen(name + "-far")
+print("READY", flush=True)
+while True:
+    command, params = pgnet.wait_for_command(name + "-far", wait_for_s=30)
+    print("GOT %s" % command, flush=True)
+    if command in ("AGAIN", None):
+        break
+pgnet.send_command(name, "QUIT")
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uses up file descriptors (Unix)")
+def test_a_postponed_send_that_fails_is_warned_once_and_the_game_goes_on():
+    """A game sends to a name not found yet, then runs out of files: when the
+    name appears, the send cannot open its connection (NetworkLimitError).
+    That is said once, as a warning with what to do, and the game goes on
+    hearing the network; it is not raised again in every frame."""
+    name = unique("game")
+    with game("out_of_files.py", {"GAME_NAME": name, "GAME_TIMEOUT": "30"}) as player:
+        player.expect(r"^FULL ")
+        with Program(["-c", FAR_LISTENER, name]) as far:
+            far.expect(r"^READY$")
+            warned = player.expect(r"^WARNED (.*)$", timeout=20).group(1)
+            assert "1 send to %r not sent" % (name + "-far") in warned, warned
+            assert "Too many open files" in warned and "close_all" in warned, warned
+            far.expect(r"^GOT AGAIN$", timeout=20)
+            player.expect(r"^BYE$", timeout=20)
+            assert_clean(player)
+            assert "error while polling" not in player.stderr_text()
+            assert len([text for text in player.lines if text.startswith("WARNED")]) == 1
