@@ -34,7 +34,7 @@ from . import discovery, registry
 from .errors import NotFoundWarning, NotSentWarning, PgnetError, SlowFrameWarning, warn
 from .settings import settings
 from .retry import Retry
-from .transport import DEFAULT_WAIT_S, Sender, ready, warn_remote_error
+from .transport import DEFAULT_WAIT_S, Sender, ready, wake_items, warn_remote_error
 
 _POLLIN = int(zmq.POLLIN)
 
@@ -252,19 +252,18 @@ class Scheduler:
             if scheduler.wait_for_input(10):
                 arrivals = scheduler.pump(tick=False)
         """
-        endpoints = self.endpoints.all()
-        if not self._wakers:
-            return bool(endpoints) and bool(ready(endpoints, timeout_ms))
+        # (A worker thread may be using the shared sockets meanwhile: see
+        # wake_items.)
+        items, now = wake_items(self.endpoints.all())
         wakers = [(ticker, sockets()) for sockets, ticker in list(self._wakers)]
-        items = [(e.socket, _POLLIN) for e in endpoints]
         items += [(sock, _POLLIN) for _, socks in wakers for sock in socks]
         if not items:
             return False
-        woken = {sock for sock, _ in zmq.zmq_poll(items, timeout_ms)}
+        woken = {sock for sock, _ in zmq.zmq_poll(items, 0 if now else timeout_ms)}
         for ticker, socks in wakers:
             if any(sock.fileno() in woken for sock in socks):
                 ticker(time.monotonic())
-        return bool(woken)
+        return now or bool(woken)
 
     def pump(self, limit=1000, tick=True):
         """Collect what has arrived on every socket, without waiting.
@@ -300,7 +299,9 @@ class Scheduler:
         # cannot hold back what arrives on the others.
         self._first = first = (self._first + 1) % max(1, len(endpoints))
         endpoints = endpoints[first:] + endpoints[:first]
-        ready_sockets = ready(endpoints)
+        # (A shared one, a worker thread may be using: it is looked at under
+        # its lock, by receive_all, never here.)
+        ready_sockets = ready([e for e in endpoints if e.owner is not None])
         for endpoint in endpoints:
             room = limit - len(arrivals)
             if room <= 0:
@@ -308,7 +309,8 @@ class Scheduler:
             if not endpoint.lock.acquire(False):  # another thread is using it
                 continue
             try:
-                if len(endpoint.inbox) < room and endpoint.socket in ready_sockets:
+                if len(endpoint.inbox) < room and (endpoint.owner is None
+                                                   or endpoint.socket in ready_sockets):
                     endpoint.receive_all(room - len(endpoint.inbox))
             finally:
                 endpoint.lock.release()

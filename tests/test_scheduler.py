@@ -202,3 +202,88 @@ def test_a_postponed_send_that_fails_is_warned_once_and_the_game_goes_on():
             assert_clean(player)
             assert "error while polling" not in player.stderr_text()
             assert len([text for text in player.lines if text.startswith("WARNED")]) == 1
+
+
+# -- a worker thread and the game's waits, on the same sockets -------------------
+
+#: A game's network, without the window: the main thread waits for input
+#: and pumps, answering the messages it collects, while a worker thread
+#: answers messages on the same listener and publishes news on the same
+#: publisher. Ends once it has answered argv[2] messages.
+SHARED_SOCKETS_GAME = """
+import sys, threading
+import pgnet
+from pgnet import messaging, scheduler
+name, total = sys.argv[1], int(sys.argv[2])
+pgnet.listen(name)
+pgnet.publish_news(name + "-news", "tick", 0)
+scheduler.use_events()
+answered = [0, 0]
+
+def worker():
+    number = 0
+    while sum(answered) < total:
+        message = pgnet.wait_for_message(name, wait_for_s=0.05)
+        if message is not None:
+            pgnet.send_reply(name, ["ok", message])
+            answered[1] += 1
+        number += 1
+        pgnet.publish_news(name + "-news", "tick", number)
+
+thread = threading.Thread(target=worker, daemon=True)
+thread.start()
+print("READY", flush=True)
+while sum(answered) < total:
+    scheduler.wait_for_input(2)
+    for arrival in scheduler.pump():
+        if arrival.kind == "message":
+            messaging.reply_to_arrival(arrival, ["ok", arrival.data])
+            answered[0] += 1
+thread.join(5)
+print("DONE", flush=True)
+"""
+
+ASKER = """
+import sys, pgnet
+name, count, me = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+for number in range(count):
+    message = "%s-%d" % (me, number)
+    reply = pgnet.send_message(name, message, wait_for_reply_s=10)
+    if reply != ["ok", message]:
+        print("WRONG %r for %r" % (reply, message), flush=True)
+        break
+else:
+    print("ALL ANSWERED", flush=True)
+"""
+
+CHURNING_SUBSCRIBER = """
+import sys, pgnet
+name = sys.argv[1]
+while True:
+    pgnet.wait_for_news(name + "-news", "tick", wait_for_s=2)
+    pgnet.close_all()
+"""
+
+
+def test_a_worker_thread_may_use_the_sockets_the_game_waits_on():
+    """ZeroMQ sockets must not be used by two threads at once: the game's
+    wait for its next frame, and its pump, looking at a listener or a
+    publisher that a worker thread was using made libzmq abort the
+    program (an assertion in fq.cpp, pipe.cpp or object.cpp) within a few
+    seconds of this."""
+    name, askers, each = unique("shared"), 4, 2000
+    with Program(["-c", SHARED_SOCKETS_GAME, name, str(askers * each)]) as server:
+        server.expect(r"^READY$")
+        with Program(["-c", CHURNING_SUBSCRIBER, name]):
+            clients = [Program(["-c", ASKER, name, str(each), "c%d" % n]) for n in range(askers)]
+            try:
+                for client in clients:
+                    client.expect(r"^ALL ANSWERED$", timeout=120)
+            except AssertionError as error:
+                raise AssertionError("%s\nthe game's stderr:\n%s"
+                                     % (error, server.stderr_text()[-3000:])) from None
+            finally:
+                for client in clients:
+                    client.kill()
+            server.expect(r"^DONE$", timeout=20)
+            assert server.wait() == 0, server.stderr_text()[-3000:]
