@@ -196,7 +196,8 @@ class DroppedMessageWarning(PgnetWarning):
 
 class NotSentWarning(PgnetWarning):
     """Something could not be sent: the other program is not taking any
-    more, or has gone."""
+    more, or has gone; or a send a game made before the name was found
+    could not be made once it was (it says why, and what to do)."""
 
 
 class DiscoveryWarning(PgnetWarning):

@@ -74,10 +74,6 @@ class Publisher(Endpoint):
         #: the window has passed (or there was too much to keep).
         self.early = replay.EarlyNews()
         self.next_look = 0.0  # when publish() next reads the subscriptions
-        #: Readable when something may have come (ZeroMQ's ZMQ_FD): what
-        #: another thread's wait watches, instead of the socket, which is
-        #: one thread's at a time (see ``endpoint.poll``).
-        self.wake_fd = self.socket.getsockopt(zmq.FD)
 
     def close(self, *linger_ms):
         """Close the socket (see ``Endpoint.close``), and stop watching its

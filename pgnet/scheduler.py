@@ -31,10 +31,10 @@ import traceback
 import zmq
 
 from . import addresses, auth, discovery, registry
-from .errors import NotFoundWarning, SlowFrameWarning, warn
+from .errors import NotFoundWarning, NotSentWarning, PgnetError, SlowFrameWarning, warn
 from .settings import settings
 from .retry import Retry
-from .transport import DEFAULT_WAIT_S, Sender, ready, warn_remote_error
+from .transport import DEFAULT_WAIT_S, Sender, ready, wake_items, warn_remote_error
 
 _POLLIN = int(zmq.POLLIN)
 
@@ -42,7 +42,8 @@ _POLLIN = int(zmq.POLLIN)
 class _Postponed:
     """Sends to one name not found yet, tried again by each pump(); the
     network is asked again every ``settings.advert_interval_s``, and one
-    warning is given if it is not found in time."""
+    warning is given if it is not found in time, or if the sends cannot be
+    made once it is (such as a ``NetworkLimitError``: then they are dropped)."""
 
     def __init__(self, connect, target, patient):
         self.connect, self.target = connect, target
@@ -59,12 +60,22 @@ class _Postponed:
 
     def attempt(self, now):
         """True once done (sent, or given up with a warning)."""
-        if not self.retry.due(now) or not auth.key_ready():
-            return False  # (the room key is derived in the background: a moment)
-        endpoint = self.connect(self.target, 0)
+        if not self.retry.due(now):
+            return False
+        try:
+            # (With a password, nothing goes before the room key is derived,
+            # in the background: a moment. It counts against the time limit.)
+            endpoint = self.connect(self.target, 0) if auth.key_ready() else None
+            while endpoint is not None and self.actions:
+                self.actions[0](endpoint)
+                del self.actions[0]  # (done: never done again)
+        except PgnetError as error:
+            # (Such as NetworkLimitError.) Whoever sent has long returned:
+            # say it once, not in every frame from now on.
+            warn(NotSentWarning, "%d send%s to %r not sent: %s", len(self.actions),
+                 "" if len(self.actions) == 1 else "s", self.target, error)
+            return True
         if endpoint is not None:
-            for action in self.actions:
-                action(endpoint)
             return True
         by_address = addresses.is_address(self.target)  # (a computer's name, being looked up)
         if self.query.due(now) and not by_address:
@@ -259,20 +270,19 @@ class Scheduler:
             if scheduler.wait_for_input(10):
                 arrivals = scheduler.pump(tick=False)
         """
-        # (Nothing sealed is read until the room key is there: auth.key_ready.)
-        endpoints = self.endpoints.all() if auth.key_ready() else []
-        if not self._wakers:
-            return bool(endpoints) and bool(ready(endpoints, timeout_ms))
+        # (A worker thread may be using the shared sockets meanwhile: see
+        # wake_items. Nothing sealed is read until the room key is there:
+        # auth.key_ready.)
+        items, now = wake_items(self.endpoints.all() if auth.key_ready() else [])
         wakers = [(ticker, sockets()) for sockets, ticker in list(self._wakers)]
-        items = [(e.socket, _POLLIN) for e in endpoints]
         items += [(sock, _POLLIN) for _, socks in wakers for sock in socks]
         if not items:
             return False
-        woken = {sock for sock, _ in zmq.zmq_poll(items, timeout_ms)}
+        woken = {sock for sock, _ in zmq.zmq_poll(items, 0 if now else timeout_ms)}
         for ticker, socks in wakers:
             if any(sock.fileno() in woken for sock in socks):
                 ticker(time.monotonic())
-        return bool(woken)
+        return now or bool(woken)
 
     def pump(self, limit=1000, tick=True):
         """Collect what has arrived on every socket, without waiting.
@@ -308,7 +318,11 @@ class Scheduler:
         # cannot hold back what arrives on the others.
         self._first = first = (self._first + 1) % max(1, len(endpoints))
         endpoints = endpoints[first:] + endpoints[:first]
-        ready_sockets = ready(endpoints) if auth.key_ready() else ()  # (see wait_for_input)
+        # (A shared one, a worker thread may be using: it is looked at under
+        # its lock, by receive_all, never here. Nothing sealed is read until
+        # the room key is there: see wait_for_input.)
+        reading = auth.key_ready()
+        ready_sockets = ready([e for e in endpoints if e.owner is not None]) if reading else ()
         for endpoint in endpoints:
             room = limit - len(arrivals)
             if room <= 0:
@@ -316,8 +330,8 @@ class Scheduler:
             if not endpoint.lock.acquire(False):  # another thread is using it
                 continue
             try:
-                if (len(endpoint.inbox) < room and endpoint.socket in ready_sockets
-                        and not endpoint.closing):
+                if reading and len(endpoint.inbox) < room and not endpoint.closing and (
+                        endpoint.owner is None or endpoint.socket in ready_sockets):
                     endpoint.receive_all(room - len(endpoint.inbox))
             finally:
                 endpoint.lock.release()

@@ -43,7 +43,7 @@ from . import auth, discovery, envelope, freshness, wire
 from .connection import CONNECT_GRACE_S, ConnectionWatch  # noqa: F401 (CONNECT_GRACE_S: for messaging)
 from .endpoint import (
     HWM, LINGER_MS, Endpoint, bind, end_context, poll, ready, receive_frame, send_frames,
-    slice_ms, unpack, wait_any,
+    slice_ms, unpack, wait_any, wake_items,
 )
 from .errors import (
     DroppedMessageWarning, MessageError, NoReplyWarning, NotSentWarning, RemoteErrorWarning,
@@ -61,6 +61,7 @@ __all__ = [
     "Listener", "Sender", "Publisher", "Subscriber",
     # from pgnet.endpoint and pgnet.inbox:
     "Arrival", "Endpoint", "Inbox", "bind", "end_context", "poll", "ready", "wait_any",
+    "wake_items",
 ]
 
 #: Wait with no time limit: give it wherever pgnet asks how long to wait.

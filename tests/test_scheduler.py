@@ -3,6 +3,7 @@ found yet are retried each frame and given up with a warning, and pump()
 collects what arrived without waiting.
 """
 
+import sys
 import time
 import types
 
@@ -11,7 +12,8 @@ import pytest
 import pgnet
 from pgnet import addresses, registry, scheduler
 from pgnet.transport import DEFAULT_WAIT_S
-from support import unique, wait_until
+from game_support import assert_clean, game
+from support import Program, unique, wait_until
 
 
 @pytest.fixture
@@ -142,6 +144,24 @@ def test_a_patient_postponed_send_warns_once_and_keeps_trying(frames, later):
     assert done == ["endpoint of " + name]
 
 
+def test_a_postponed_send_that_raises_is_warned_once_and_none_is_done_twice(frames):
+    connect = Connect(found_on=4)
+    done = []
+
+    def fails(endpoint):
+        raise pgnet.NetworkLimitError("too many open: close some")
+
+    name = unique("nobody")
+    for action in (done.append, fails, done.append):
+        frames.when_found(connect, name, action)
+    with pytest.warns(pgnet.NotSentWarning,
+                      match="2 sends to '%s' not sent: too many open: close some" % name) as warned:
+        frames.pump()
+        frames.pump()  # (nothing raised again, nothing done again)
+    assert len(warned) == 1
+    assert done == ["endpoint of " + name] and connect.calls == 4
+
+
 def test_cancelled_postponed_sends_are_not_tried_again(frames):
     connect = Connect()
     frames.when_found(connect, unique("nobody"), lambda endpoint: None)
@@ -172,3 +192,125 @@ def test_the_module_functions_are_the_default_scheduler():
         assert isinstance(scheduler.pump(0), list)
     finally:
         scheduler.use_events(was)
+
+
+# -- a postponed send that fails, in a real game --------------------------------
+
+FAR_LISTENER = """
+import sys, pgnet
+name = sys.argv[1]
+pgnet.listen(name + "-far")
+print("READY", flush=True)
+while True:
+    command, params = pgnet.wait_for_command(name + "-far", wait_for_s=30)
+    print("GOT %s" % command, flush=True)
+    if command in ("AGAIN", None):
+        break
+pgnet.send_command(name, "QUIT")
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="uses up file descriptors (Unix)")
+def test_a_postponed_send_that_fails_is_warned_once_and_the_game_goes_on():
+    """A game sends to a name not found yet, then runs out of files: when the
+    name appears, the send cannot open its connection (NetworkLimitError).
+    That is said once, as a warning with what to do, and the game goes on
+    hearing the network; it is not raised again in every frame."""
+    name = unique("game")
+    with game("out_of_files.py", {"GAME_NAME": name, "GAME_TIMEOUT": "30"}) as player:
+        player.expect(r"^FULL ")
+        with Program(["-c", FAR_LISTENER, name]) as far:
+            far.expect(r"^READY$")
+            warned = player.expect(r"^WARNED (.*)$", timeout=20).group(1)
+            assert "1 send to %r not sent" % (name + "-far") in warned, warned
+            assert "Too many open files" in warned and "close_all" in warned, warned
+            far.expect(r"^GOT AGAIN$", timeout=20)
+            player.expect(r"^BYE$", timeout=20)
+            assert_clean(player)
+            assert "error while polling" not in player.stderr_text()
+            assert len([text for text in player.lines if text.startswith("WARNED")]) == 1
+
+
+# -- a worker thread and the game's waits, on the same sockets -------------------
+
+#: A game's network, without the window: the main thread waits for input
+#: and pumps, answering the messages it collects, while a worker thread
+#: answers messages on the same listener and publishes news on the same
+#: publisher. Ends once it has answered argv[2] messages.
+SHARED_SOCKETS_GAME = """
+import sys, threading
+import pgnet
+from pgnet import messaging, scheduler
+name, total = sys.argv[1], int(sys.argv[2])
+pgnet.listen(name)
+pgnet.publish_news(name + "-news", "tick", 0)
+scheduler.use_events()
+answered = [0, 0]
+
+def worker():
+    number = 0
+    while sum(answered) < total:
+        message = pgnet.wait_for_message(name, wait_for_s=0.05)
+        if message is not None:
+            pgnet.send_reply(name, ["ok", message])
+            answered[1] += 1
+        number += 1
+        pgnet.publish_news(name + "-news", "tick", number)
+
+thread = threading.Thread(target=worker, daemon=True)
+thread.start()
+print("READY", flush=True)
+while sum(answered) < total:
+    scheduler.wait_for_input(2)
+    for arrival in scheduler.pump():
+        if arrival.kind == "message":
+            messaging.reply_to_arrival(arrival, ["ok", arrival.data])
+            answered[0] += 1
+thread.join(5)
+print("DONE", flush=True)
+"""
+
+ASKER = """
+import sys, pgnet
+name, count, me = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+for number in range(count):
+    message = "%s-%d" % (me, number)
+    reply = pgnet.send_message(name, message, wait_for_reply_s=10)
+    if reply != ["ok", message]:
+        print("WRONG %r for %r" % (reply, message), flush=True)
+        break
+else:
+    print("ALL ANSWERED", flush=True)
+"""
+
+CHURNING_SUBSCRIBER = """
+import sys, pgnet
+name = sys.argv[1]
+while True:
+    pgnet.wait_for_news(name + "-news", "tick", wait_for_s=2)
+    pgnet.close_all()
+"""
+
+
+def test_a_worker_thread_may_use_the_sockets_the_game_waits_on():
+    """ZeroMQ sockets must not be used by two threads at once: the game's
+    wait for its next frame, and its pump, looking at a listener or a
+    publisher that a worker thread was using made libzmq abort the
+    program (an assertion in fq.cpp, pipe.cpp or object.cpp) within a few
+    seconds of this."""
+    name, askers, each = unique("shared"), 4, 2000
+    with Program(["-c", SHARED_SOCKETS_GAME, name, str(askers * each)]) as server:
+        server.expect(r"^READY$")
+        with Program(["-c", CHURNING_SUBSCRIBER, name]):
+            clients = [Program(["-c", ASKER, name, str(each), "c%d" % n]) for n in range(askers)]
+            try:
+                for client in clients:
+                    client.expect(r"^ALL ANSWERED$", timeout=120)
+            except AssertionError as error:
+                raise AssertionError("%s\nthe game's stderr:\n%s"
+                                     % (error, server.stderr_text()[-3000:])) from None
+            finally:
+                for client in clients:
+                    client.kill()
+            server.expect(r"^DONE$", timeout=20)
+            assert server.wait() == 0, server.stderr_text()[-3000:]

@@ -34,7 +34,7 @@ except ImportError:  # tests/ is not a package: pytest puts it on sys.path
     import netns
     from support import ROOT, Program, unique, wait_until
 
-from pgnet import PgnetError, discovery, messaging, pygame_events, scheduler, twoplayer
+from pgnet import PgnetError, addresses, discovery, messaging, pygame_events, scheduler, twoplayer
 from pgnet.twoplayer import sync
 from pgnet.twoplayer.session import Session
 
@@ -396,6 +396,37 @@ def test_a_player_waiting_for_someone_else_blocks_nobody():
             assert joined(x, 10)["partner"] == "000000bb"
             assert joined(w, 10)["partner"] == "000000aa"
             assert count(blocker, "^joined") == 0
+
+
+def test_a_paired_game_turns_a_third_player_away_and_plays_on():
+    # Paired, Ann leaves the lobby; a third player that still knows her
+    # address (seen while she waited) is refused at once, even claiming to
+    # be her partner, and a made-up BYE or ACCEPT changes nothing.
+    name = unique("taken")
+    with probe(name, "--name", "Ann", "--ticks", env={"PGNET_PLAYER_ID": "00000001"}) as ann:
+        me(ann)
+        peer = discovery.Beacon()
+        try:
+            entry = wait_until(lambda: next((s for s in peer.services()
+                                             if s.name.startswith(name + "#00000001")), None),
+                               message="Ann's entry")
+            with probe(name, "--name", "Bob", "--ticks", env={"PGNET_PLAYER_ID": "00000002"}) as bob:
+                assert joined(ann)["partner"] == "00000002"
+                joined(bob)
+                wait_until(lambda: peer.service(entry.name) is None, message="Ann out of the lobby")
+                eve = messaging.listen("127.0.0.1:%d" % addresses.free_port())
+                for who in ("ffffffff", "00000002"):  # a third player, then Bob's id
+                    messaging.send_command(entry.address, "JOIN", who, "Eve", "", eve, name, "", "")
+                    command, params = messaging.wait_for_command(eve, wait_for_s=10)
+                    assert (command, params) == ("REJECT", ["00000001", "already playing"])
+                messaging.send_command(entry.address, "BYE", "made-up token", "00000002")
+                messaging.send_command(entry.address, "ACCEPT", "ffffffff", "Eve", "t", 2, False)
+                seen = count(ann, "^seen ")
+                wait_until(lambda: count(ann, "^seen ") >= seen + 10, message="Bob's ticks")
+                assert count(ann, LEFT) == count(bob, LEFT) == 0
+                assert count(ann, "^joined") == count(bob, "^joined") == 1
+        finally:
+            peer.close()
 
 
 def test_long_names_cut_short_in_the_lobby_still_pair():
