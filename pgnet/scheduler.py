@@ -197,6 +197,21 @@ class Scheduler:
                 (connect, target), _Postponed(connect, target, patient))
             waiting.add(action)
 
+    def _attempt_postponed(self, now):
+        # Each is taken out while it is tried, without the lock: what it
+        # does may send again (a warning's handler, say), and such a send
+        # must neither wait for the lock nor join one about to be dropped.
+        with self._lock:
+            due, self._postponed = self._postponed, {}
+        for key, waiting in due.items():
+            if waiting.attempt(now):
+                continue
+            with self._lock:
+                newer = self._postponed.get(key)
+                self._postponed[key] = waiting
+                for action in newer.actions if newer is not None else ():
+                    waiting.add(action)  # (sent meanwhile: after the older ones)
+
     def cancel_postponed(self):
         """Drop every send still waiting for its name to be found (done by
         ``close_all``).
@@ -304,10 +319,7 @@ class Scheduler:
             for ticker in list(self._tickers):
                 ticker(now)
             if self._postponed:
-                with self._lock:
-                    for key, waiting in list(self._postponed.items()):
-                        if waiting.attempt(now):
-                            del self._postponed[key]
+                self._attempt_postponed(now)
         endpoints = self.endpoints.all()
         if tick:
             for endpoint in endpoints:
