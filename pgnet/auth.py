@@ -113,7 +113,9 @@ def room_key(room=None, password=None):
                 import hashlib
 
                 key = _keys[(room, password)] = hashlib.scrypt(
-                    password.encode("utf-8"), salt=b"pgnet room key\x00" + room.encode("utf-8"),
+                    # (surrogatepass: a password read from bytes that are not UTF-8 still
+                    # makes a key, the same one every time.)
+                    password.encode("utf-8", "surrogatepass"), salt=b"pgnet room key\x00" + room.encode("utf-8"),
                     n=2 ** 14, r=8, p=1, maxmem=64 * 1024 * 1024, dklen=32,
                 )
     return key

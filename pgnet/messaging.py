@@ -57,7 +57,7 @@ import time
 
 import zmq
 
-from . import discovery, registry, scheduler, transport, wire
+from . import auth, discovery, registry, scheduler, transport, wire
 from .commands import encode_command, split_command  # (split_command: a public call here too)
 from .errors import MessageError, NoReplyWarning, PgnetError, stops_at_public_call, warn
 from .transport import COMMAND, CONFIRM, DEFAULT_WAIT_S, FOREVER, MESSAGE  # noqa: F401
@@ -355,12 +355,29 @@ def publish_news(address, topic, news, raw=False):
     """
     topic = _topic(topic).encode("utf-8")
     body = _raw_body(news) if raw else wire.encode(news)
+    if _in_the_game() and not auth.key_ready():
+        # (Sealing needs the room key, derived in the background in the
+        # game's first moments: the news goes from a later frame's pump.)
+        _scheduler.when_found(_publisher, address,
+                              lambda publisher: _publish(address, publisher, topic, body))
+        return
+    _publish(address, registry.bound_publisher(address), topic, body)
+
+
+def _publisher(address, wait_s):
+    # This program's publisher at address (for the scheduler, which gives a wait).
+    return registry.bound_publisher(address)
+
+
+def _publish(address, publisher, topic, body):
+    # Publish on publisher (this program's at address), or on a new one if
+    # another thread's close_all has just closed it.
     while True:
-        publisher = registry.bound_publisher(address)
         with publisher.lock:
             if not publisher.closing:  # (else another thread's close_all just closed it)
                 publisher.publish(topic, body)
                 return
+        publisher = registry.bound_publisher(address)
 
 
 @stops_at_public_call

@@ -145,10 +145,13 @@ def update():
         pgnet.discover(server, wait_for_s=0)
         pgnet.advertise(os.environ["GAME_NAME"])
         pgnet.send_message(server, "hi")
+        pgnet.publish_news(os.environ["GAME_NAME"] + " news", "score", 1)
     if replies:
         print("REPLY", replies[0], flush=True)
         print("LONGEST FRAME %.3f" % worst, flush=True)
         print("DERIVED IN A FRAME", any(derived_in_a_frame), flush=True)
+        print("NEWS ADVERTISED", pgnet.discovery.get_beacon().local_address(
+            os.environ["GAME_NAME"] + " news") is not None, flush=True)
         sys.exit(0)
 """
 
@@ -168,7 +171,16 @@ def test_a_games_frames_never_wait_for_the_room_key_or_the_relays_name(tmp_path)
             assert player.expect(r"^REPLY (.*)$", timeout=20).group(1) == "['echo', 'hi']"
             longest = float(player.expect(r"^LONGEST FRAME ([\d.]+)$").group(1))
             in_a_frame = player.expect(r"^DERIVED IN A FRAME (\w+)$").group(1)
+            # (the news published in that frame went from a later one)
+            assert player.expect(r"^NEWS ADVERTISED (\w+)$").group(1) == "True"
             assert player.wait(15) == 0, player.stderr_text()
     print("longest frame: %.3f s" % longest)
     assert longest <= MAX_FRAME_S, "a frame waited %.3f s" % longest
     assert in_a_frame == "False"
+
+
+def test_a_password_from_bytes_that_are_not_utf_8_still_makes_a_key():
+    # PGNET_PASSWORD=$'pw\xff' arrives as "pw\udcff": deriving its key in the
+    # background failed, and a game then never sent nor read anything.
+    key = auth.room_key("5B", "pw\udcff")
+    assert len(key) == 32 and key == auth.room_key("5B", "pw\udcff") != auth.room_key("5B", "pw")
