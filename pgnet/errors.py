@@ -40,6 +40,7 @@ without Python's usual file-and-line boilerplate.
 import functools
 import re
 import sys
+import threading
 import time
 import warnings
 
@@ -320,17 +321,40 @@ def stops_at_public_call(function):
                 public.tb_next = None
             raise interrupt.with_traceback(public)
         except Exception as error:
-            if _zeromq_ended(error):
-                raise SystemExit() from None
+            end_quietly_if_the_program_ends(error)
             raise
     return call
 
 
-def _zeromq_ended(error):
-    # (pyzmq is looked up, not imported: "import pgnet" leaves it unloaded
-    # until the network is first used.)
-    zmq = sys.modules.get("zmq")
-    return zmq is not None and isinstance(error, zmq.ContextTerminated)
+_program_ending = False
+
+
+def program_ends():
+    """Note that the program is ending (pgnet's exit handler says so, just
+    before it closes everything): from then on, a pgnet call failing in
+    another thread ends that thread quietly (see ``stops_at_public_call``).
+
+    Example: ``atexit.register(program_ends)``"""
+    global _program_ending
+    _program_ending = True
+
+
+def end_quietly_if_the_program_ends(error=None):
+    """Raise ``SystemExit`` (the thread ends, quietly) if ``error``, raised
+    by a pgnet call, only says that the program is ending: ZeroMQ is gone,
+    or it came in another thread while pgnet closed everything at exit.
+    Without ``error``: if another thread is about to open a socket then.
+
+    Example:
+
+        except Exception as error:
+            end_quietly_if_the_program_ends(error)
+            raise
+    """
+    zmq = sys.modules.get("zmq")  # (looked up: "import pgnet" leaves it unloaded)
+    if (zmq is not None and isinstance(error, zmq.ContextTerminated)) or (
+            _program_ending and threading.current_thread() is not threading.main_thread()):
+        raise SystemExit() from None
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

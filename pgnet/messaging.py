@@ -59,7 +59,10 @@ import zmq
 
 from . import auth, discovery, registry, scheduler, transport, wire
 from .commands import encode_command, split_command  # (split_command: a public call here too)
-from .errors import MessageError, NoReplyWarning, PgnetError, stops_at_public_call, warn
+from .errors import (
+    MessageError, NoReplyWarning, PgnetError, end_quietly_if_the_program_ends, program_ends,
+    stops_at_public_call, warn,
+)
 from .transport import COMMAND, CONFIRM, DEFAULT_WAIT_S, FOREVER, MESSAGE  # noqa: F401
 
 # Events mode is read at each send: as an attribute, not a call (see
@@ -156,10 +159,13 @@ def request(address, body, raw, wait_s):
     if arrival is False:
         return False, None
     if arrival is None:
-        # Start afresh next time: the old socket may hold an unanswered
-        # request. (What is still queued on it gets the linger time to leave:
-        # after a wait of 0, that is the message itself.)
-        registry.forget(sender, transport.LINGER_MS)
+        if wait_s > 0:
+            # Start afresh next time: the old socket may hold an unanswered
+            # request. (What is still queued on it gets the linger time to
+            # leave.) After a wait of 0 it is kept: a program sending that
+            # way in a loop would open a socket a call, and run out of them;
+            # the late reply is dropped as it comes (its number is no one's).
+            registry.forget(sender, transport.LINGER_MS)
         return True, None
     if arrival.kind == "error":
         transport.warn_remote_error(address, arrival.data)
@@ -305,7 +311,8 @@ def send_command(address, command, *params):
         return
     sender = registry.connected_sender(address, DEFAULT_WAIT_S)
     if sender is not None:
-        sender.send_command(body, transport.CONNECT_GRACE_S)
+        with sender:  # (so that no other thread's close_all closes it meanwhile)
+            sender.send_command(body, transport.CONNECT_GRACE_S)
 
 
 @stops_at_public_call
@@ -353,8 +360,15 @@ def publish_news(address, topic, news, raw=False):
 
         pgnet.publish_news("weather", "temperature", 21.5)
     """
-    topic = _topic(topic).encode("utf-8")
-    body = _raw_body(news) if raw else wire.encode(news)
+    try:
+        _publish_news(address, _topic(topic).encode("utf-8"),
+                      _raw_body(news) if raw else wire.encode(news))
+    except Exception as error:  # (not stops_at_public_call: this call must be quick)
+        end_quietly_if_the_program_ends(error)
+        raise
+
+
+def _publish_news(address, topic, body):
     if _in_the_game() and not auth.key_ready():
         # (Sealing needs the room key, derived in the background in the
         # game's first moments: the news goes from a later frame's pump.)
@@ -539,6 +553,7 @@ def _at_exit():
     # The byes first, so that others stop sending here before the sockets
     # close: the beacon's own exit handler would come after this one when
     # the program advertised a name before it first used this module.
+    program_ends()  # (another thread still using pgnet now ends quietly)
     beacon = discovery.current_beacon()
     if beacon is not None:
         beacon.close()

@@ -29,7 +29,7 @@ import threading
 from collections import OrderedDict
 
 from . import addresses, discovery, reachable
-from .errors import AddressError, NotSentWarning, SocketRoleError, warn
+from .errors import AddressError, NotSentWarning, SocketRoleError, end_quietly_if_the_program_ends, warn
 from .settings import settings
 from .transport import Listener, Publisher, Sender, Subscriber
 
@@ -123,6 +123,7 @@ class Endpoints:
         return endpoint
 
     def _open(self, cls, where, address):
+        end_quietly_if_the_program_ends()  # (no new socket in another thread at exit)
         try:
             settle_s = 0
             if self._recently_closed:
@@ -196,6 +197,7 @@ class Endpoints:
         return endpoint
 
     def _open_connected(self, cls, key, address, target):
+        end_quietly_if_the_program_ends()  # (no new socket in another thread at exit)
         with self._lock:
             endpoint = self._endpoints[key] = cls(address, target)
             endpoint.owner = key[2]

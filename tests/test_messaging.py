@@ -341,3 +341,50 @@ def test_close_all_while_a_thread_publishes_leaves_nothing_behind():
         assert program.wait(10) == 0, program.stderr_text()
     assert match.group(2) == "[]"
     assert int(match.group(1)) >= 100
+
+
+@pytest.mark.parametrize("send", ["send_command(address, 'GO', n)",
+                                  "publish_news(news, 'count', n)",
+                                  "send_message(address, n, wait_for_reply_s=0)"])
+def test_a_thread_still_sending_when_the_program_ends_ends_quietly(send):
+    # Its sender or publisher was closed under it at exit: a raw ZeroMQ
+    # traceback, or a misleading "too many open" one, now and then an abort.
+    code = """
+    import sys, threading, time, pgnet
+    address, news = sys.argv[1:3]
+    pgnet.listen(address)
+    sent = [0]
+    def worker():
+        n = 0
+        while True:
+            pgnet.CALL
+            n += 1
+            sent[0] = n
+    threading.Thread(target=worker, daemon=True).start()
+    deadline = time.monotonic() + 10
+    while sent[0] < 200 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    print("SENDING", sent[0], flush=True)
+    """.replace("CALL", send)
+    for _ in range(3):  # (it went wrong about one time in two)
+        with run(code, unused_address(), unused_address()) as program:
+            program.expect(r"^SENDING \d{3,}")
+            assert program.wait(10) == 0, program.stderr_text()
+        assert "Traceback" not in program.stderr_text(), program.stderr_text()
+
+
+def test_messages_sent_without_waiting_for_a_reply_share_one_socket():
+    # Each used to open a socket of its own, kept half a second: a loop of
+    # them ran out of files ("pgnet cannot open another network connection").
+    code = """
+    import os, sys, pgnet
+    address = sys.argv[1]
+    pgnet.listen(address)
+    for n in range(3000):
+        pgnet.send_message(address, n, wait_for_reply_s=0)
+    print("OPEN FILES", len(os.listdir("/proc/self/fd")), flush=True)
+    """
+    with run(code, unused_address()) as program:
+        files = int(program.expect(r"^OPEN FILES (\d+)$", timeout=30).group(1))
+        assert program.wait(10) == 0, program.stderr_text()
+    assert files < 100
