@@ -29,6 +29,21 @@ RUN_PGZERO = os.path.join(GAMES, "run_pgzero.py")
 MAX_PUMP_CPU_S = 0.020
 MAX_FRAME_S = 0.250
 
+#: Game source (put it before the game's own) that keeps ``frame`` (the
+#: frame's number) and ``worst`` (the longest time between two frames, in
+#: seconds): call ``note_frame()`` first thing in ``update()``.
+FRAME_CLOCK = """
+import time
+worst, last, frame = 0.0, None, 0
+
+def note_frame():
+    global worst, last, frame
+    now = time.perf_counter()
+    if last is not None:
+        worst = max(worst, now - last)
+    last, frame = now, frame + 1
+"""
+
 FLOOD_COUNT = 20000
 
 

@@ -9,7 +9,7 @@ import time
 import pytest
 
 from pgnet import auth, settings
-from game_support import MAX_FRAME_S, RUN_PGZERO
+from game_support import FRAME_CLOCK, MAX_FRAME_S, RUN_PGZERO
 from support import ECHO_SERVICE, Program, unique
 
 ROOM = {"PGNET_ROOM": "5B", "PGNET_PASSWORD": "tiger lily"}
@@ -130,17 +130,13 @@ def slow_name_server(host):   # and so does the relay's name (PGNET_RELAY)
 hashlib.scrypt, socket.gethostbyname = slow_scrypt, slow_name_server
 import pgnet
 server = os.environ["SERVER"]
-worst, last, frame, replies = 0.0, None, 0, []
+replies = []
 
 def on_network_reply(reply, sender):
     replies.append(reply)
 
 def update():
-    global worst, last, frame
-    now = time.perf_counter()
-    if last is not None:
-        worst = max(worst, now - last)
-    last, frame = now, frame + 1
+    note_frame()
     if frame == 2:   # the game's first use of the network, before the key is there
         pgnet.discover(server, wait_for_s=0)
         pgnet.advertise(os.environ["GAME_NAME"])
@@ -161,7 +157,7 @@ def test_a_games_frames_never_wait_for_the_room_key_or_the_relays_name(tmp_path)
     # relay looked up by the discovery thread; what a frame sends before
     # the key is there waits for it, and then goes.
     path = tmp_path / "slow_key.py"
-    path.write_text(SLOW_KEY_GAME, encoding="utf-8")
+    path.write_text(FRAME_CLOCK + SLOW_KEY_GAME, encoding="utf-8")
     name = unique("echo")
     with Program(["-c", ECHO_SERVICE, name, "echo"], env=ROOM) as server:
         server.expect(r"READY ")

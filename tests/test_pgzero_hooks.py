@@ -18,7 +18,7 @@ from pgnet import addresses, registry
 from pgnet.discovery.beacon import SETTLE_S
 
 from game_support import (
-    FLOOD_COUNT, MAX_FRAME_S, MAX_PUMP_CPU_S, RUN_PGZERO, assert_clean, check_exchange,
+    FLOOD_COUNT, FRAME_CLOCK, MAX_FRAME_S, MAX_PUMP_CPU_S, RUN_PGZERO, assert_clean, check_exchange,
     code_blocks, expect_all, game, line, pair_env, pgzrun_script, r,
 )
 from support import ROOT, Program, unique, wait_until
@@ -277,14 +277,9 @@ def slow_name_server(host):   # a classroom's slow or absent name server
 
 socket.gethostbyname = slow_name_server
 robot = "localhost:" + os.environ["PORT"]
-worst, last, frame = 0.0, None, 0
 
 def update():
-    global worst, last, frame
-    now = time.perf_counter()
-    if last is not None:
-        worst = max(worst, now - last)
-    last, frame = now, frame + 1
+    note_frame()
     if frame % 10 == 0 and frame <= 150:
         pgnet.send_command(robot, "GO", frame)
     if frame == 180:
@@ -295,7 +290,7 @@ def update():
 
 def test_a_computers_name_is_looked_up_without_holding_a_frame(tmp_path):
     path = tmp_path / "slow_lookup.py"
-    path.write_text(SLOW_LOOKUP_GAME, encoding="utf-8")
+    path.write_text(FRAME_CLOCK + SLOW_LOOKUP_GAME, encoding="utf-8")
     port = addresses.free_port()
     robot = pgnet.listen("127.0.0.1:%d" % port)
     try:
