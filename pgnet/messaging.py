@@ -517,7 +517,9 @@ def _left(started, wait_s):
 # -- closing -------------------------------------------------------------------
 
 def close_all():
-    """Close every socket pgnet opened (done for you at exit).
+    """Close every socket pgnet opened (done for you at exit). One that
+    another thread is using is closed when that use ends (a wait, when it
+    returns).
 
     Example:
 
