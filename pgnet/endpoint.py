@@ -295,6 +295,9 @@ class Endpoint:
     #: a thread waiting on it then closes it as its wait ends (see
     #: ``__exit__``). At the program's end, ZeroMQ ends such waits at once.
     closing = False
+    #: How many waits (``with endpoint:``) are under way on it now: the
+    #: thread waiting closes it, if need be (``close_all`` does not wait).
+    waits = 0
 
     def __init__(self, kind, address, what):
         self.address = address
@@ -320,10 +323,12 @@ class Endpoint:
                 listener.wait(5.0)
         """
         self.lock.acquire()
+        self.waits += 1
         return self
 
     def __exit__(self, *exc):
         # Closed meanwhile by another thread (see ``closing``): close it here.
+        self.waits -= 1
         try:
             if self.closing:
                 self.close()

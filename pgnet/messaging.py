@@ -159,13 +159,10 @@ def request(address, body, raw, wait_s):
     if arrival is False:
         return False, None
     if arrival is None:
-        if wait_s > 0:
-            # Start afresh next time: the old socket may hold an unanswered
-            # request. (What is still queued on it gets the linger time to
-            # leave.) After a wait of 0 it is kept: a program sending that
-            # way in a loop would open a socket a call, and run out of them;
-            # the late reply is dropped as it comes (its number is no one's).
-            registry.forget(sender, transport.LINGER_MS)
+        # Start afresh next time: the old socket may hold an unanswered
+        # request. (What is still queued on it gets the linger time to leave:
+        # after a wait of 0, that is the message itself.)
+        registry.forget(sender, transport.LINGER_MS)
         return True, None
     if arrival.kind == "error":
         transport.warn_remote_error(address, arrival.data)
@@ -309,10 +306,14 @@ def send_command(address, command, *params):
         # for one.
         scheduler.when_found(registry.connected_sender, address, lambda s: s.send_command(body, 0))
         return
-    sender = registry.connected_sender(address, DEFAULT_WAIT_S)
-    if sender is not None:
+    while True:
+        sender = registry.connected_sender(address, DEFAULT_WAIT_S)
+        if sender is None:
+            return
         with sender:  # (so that no other thread's close_all closes it meanwhile)
-            sender.send_command(body, transport.CONNECT_GRACE_S)
+            if not sender.closing:  # (else one did, just now: take a fresh one)
+                sender.send_command(body, transport.CONNECT_GRACE_S)
+                return
 
 
 @stops_at_public_call
@@ -369,9 +370,10 @@ def publish_news(address, topic, news, raw=False):
 
 
 def _publish_news(address, topic, body):
-    if _in_the_game() and not auth.key_ready():
+    if _in_the_game() and auth.active():
         # (Sealing needs the room key, derived in the background in the
-        # game's first moments: the news goes from a later frame's pump.)
+        # game's first moments: until then the news goes from a later
+        # frame's pump, and what comes after it, after it.)
         _scheduler.when_found(_publisher, address,
                               lambda publisher: _publish(address, publisher, topic, body))
         return

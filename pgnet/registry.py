@@ -26,6 +26,7 @@ queued gets a moment to leave; a later send opens it again).
 """
 
 import threading
+import time
 from collections import OrderedDict
 
 from . import addresses, discovery, reachable
@@ -264,21 +265,26 @@ class Endpoints:
         waiting on is closed by that thread, as its wait ends.
 
         Example: ``registry.close_all()``"""
-        with self._lock:
-            for endpoint in set(self._endpoints.values()):
-                # Marked first: a thread waiting on it closes it as its wait
-                # ends (see Endpoint.__exit__). Any other use (a send, a
-                # publish, a frame reading it) is over in a moment.
-                endpoint.closing = True
-                if endpoint.lock.acquire(timeout=_CLOSE_WAIT_S):
-                    try:
-                        endpoint.close()
-                    finally:
-                        endpoint.lock.release()
-                self._recently_closed = True
+        with self._lock:  # (forgotten first: no other thread is given them again)
+            endpoints = set(self._endpoints.values())
+            for endpoint in endpoints:
+                endpoint.closing = True  # (see Endpoint.closing)
+            self._recently_closed = bool(endpoints) or self._recently_closed
             self._endpoints.clear()
             self._senders.clear()
             del self._publishers[:]
+        # A thread waiting on one closes it as its wait ends (Endpoint.__exit__);
+        # any other use (a send, a publish, a frame reading it) is over in a
+        # moment: close_all waits _CLOSE_WAIT_S at most for them all.
+        deadline = time.monotonic() + _CLOSE_WAIT_S
+        for endpoint in endpoints:
+            if endpoint.waits:
+                continue
+            if endpoint.lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+                try:
+                    endpoint.close()
+                finally:
+                    endpoint.lock.release()
 
     def abandon(self):
         """Forget every endpoint without closing it: for a child process

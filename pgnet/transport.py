@@ -257,7 +257,9 @@ class Sender(Endpoint):
 
         Example: ``arrival = sender.ask(wire.encode("6 x 7?"), False, 5.0)``"""
         with self:
-            return self._ask(body, raw, wait_s)
+            # (closing: another thread's close_all closed it just now; the
+            # message was not sent, as when a name is not found)
+            return False if self.closing else self._ask(body, raw, wait_s)
 
     def _ask(self, body, raw, wait_s):
         if (wait_s <= 0 or not self.lean or self.waiting or self.inbox.count or settings.password

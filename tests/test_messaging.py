@@ -373,18 +373,63 @@ def test_a_thread_still_sending_when_the_program_ends_ends_quietly(send):
         assert "Traceback" not in program.stderr_text(), program.stderr_text()
 
 
-def test_messages_sent_without_waiting_for_a_reply_share_one_socket():
-    # Each used to open a socket of its own, kept half a second: a loop of
-    # them ran out of files ("pgnet cannot open another network connection").
+
+def test_a_command_after_a_message_with_no_wait_is_not_kept_for_a_robot_that_starts_later():
+    # A command is for now: one sent while nothing listens must never reach
+    # a robot that starts later (a wait-0 message's socket, kept, once took
+    # the robot for there and queued the command).
+    address = unused_address()
+    client = run("""
+    import sys, time, warnings, pgnet
+    warnings.simplefilter("ignore")
+    pgnet.send_message(sys.argv[1], "hello robot", wait_for_reply_s=0)
+    pgnet.send_command(sys.argv[1], "FORWARD", 1.0)
+    print("SENT", flush=True)
+    time.sleep(15)   # (its sockets stay open meanwhile)
+    """, address)
+    with client:
+        client.expect(r"^SENT$")
+        robot = run("""
+        import sys, pgnet
+        print("GOT", pgnet.wait_for_command(sys.argv[1], wait_for_s=3), flush=True)
+        """, address)
+        with robot:
+            assert robot.expect(r"^GOT (.*)$", timeout=20).group(1) == "(None, None)"
+
+
+def test_close_all_neither_waits_for_waiting_threads_nor_hands_out_closed_sockets():
+    # It waited a quarter of a second for each thread waiting on a listener
+    # (2 s for 8), and meanwhile gave closed sockets to a thread sending:
+    # raw "Socket operation on non-socket" errors.
     code = """
-    import os, sys, pgnet
-    address = sys.argv[1]
-    pgnet.listen(address)
-    for n in range(3000):
-        pgnet.send_message(address, n, wait_for_reply_s=0)
-    print("OPEN FILES", len(os.listdir("/proc/self/fd")), flush=True)
+    import sys, threading, time, warnings, pgnet
+    warnings.simplefilter("ignore")
+    target, waiting_on = sys.argv[1], sys.argv[2:]
+    pgnet.listen(target)
+    errors, sent, stop = [], [0], []
+    for address in waiting_on:
+        threading.Thread(target=pgnet.wait_for_message, args=(address, 30), daemon=True).start()
+    def sender():
+        while not stop:
+            try:
+                pgnet.send_command(target, "GO")
+                sent[0] += 1
+            except Exception as error:
+                errors.append(repr(error))
+    threading.Thread(target=sender, daemon=True).start()
+    while sent[0] < 100:
+        time.sleep(0.01)
+    started = time.monotonic()
+    pgnet.close_all()
+    took = time.monotonic() - started
+    before = sent[0]
+    while sent[0] < before + 100:
+        time.sleep(0.01)
+    stop.append(True)
+    print("TOOK %.2f ERRORS %s" % (took, errors[:3]), flush=True)
     """
-    with run(code, unused_address()) as program:
-        files = int(program.expect(r"^OPEN FILES (\d+)$", timeout=30).group(1))
+    with run(code, unused_address(), *[unused_address() for _ in range(8)]) as program:
+        match = program.expect(r"^TOOK ([\d.]+) ERRORS (.*)$", timeout=30)
         assert program.wait(10) == 0, program.stderr_text()
-    assert files < 100
+    assert match.group(2) == "[]"
+    assert float(match.group(1)) < 1.0
