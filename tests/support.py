@@ -115,10 +115,11 @@ class Program:
         self._seen = 0
 
     def _read(self, stream, store, to_queue):
-        for line in stream:
-            store.append(line.rstrip("\n"))
-            if to_queue:
-                self._queue.put(line.rstrip("\n"))
+        with stream:  # (closed at the end: else a ResourceWarning whenever it is collected)
+            for line in stream:
+                store.append(line.rstrip("\n"))
+                if to_queue:
+                    self._queue.put(line.rstrip("\n"))
         if to_queue:
             self._queue.put(None)
 
