@@ -249,7 +249,16 @@ def warn(category, text, *args):
 
         warn(NoReplyWarning, "No reply from %s in time.", "quiz")
     """
+    if _quiet_now():
+        return
     warnings.warn(text % args if args else text, category, stacklevel=2)
+
+
+def _quiet_now():
+    # True in a thread other than the main one once the program is ending:
+    # what it could not do then (a command not sent, a reply to an asker
+    # gone) is only the exit, and would bury the program's last lines.
+    return _program_ending and threading.current_thread() is not threading.main_thread()
 
 
 #: How many warnings of one kind about one source are given at once, before
@@ -267,6 +276,8 @@ def warn_limited(key, category, text, *args):
 
         warn_limited(("bad", source), DroppedMessageWarning, "Dropped junk from %s.", source)
     """
+    if _quiet_now():
+        return
     now = time.monotonic()
     state = _limited.get(key)
     if state is None:
