@@ -193,7 +193,7 @@ class Endpoints:
             if cls is Sender and wait_s and typed and not _accepts_connections(address, wait_s):
                 return None
             return self._open_connected(cls, key, address, target)
-        if cls is Sender:
+        if cls is Sender and key in self._senders:  # (close_all in another thread may have cleared it)
             self._senders.move_to_end(key)
         return endpoint
 

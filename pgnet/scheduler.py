@@ -203,14 +203,24 @@ class Scheduler:
         # must neither wait for the lock nor join one about to be dropped.
         with self._lock:
             due, self._postponed = self._postponed, {}
-        for key, waiting in due.items():
-            if waiting.attempt(now):
-                continue
-            with self._lock:
-                newer = self._postponed.get(key)
-                self._postponed[key] = waiting
-                for action in newer.actions if newer is not None else ():
-                    waiting.add(action)  # (sent meanwhile: after the older ones)
+        left = list(due.items())
+        try:
+            while left:
+                key, waiting = left[0]
+                done = waiting.attempt(now)
+                del left[0]
+                if not done:
+                    self._keep_postponed(key, waiting)
+        finally:  # (one raised an error, which goes on: it is dropped, the others kept)
+            for key, waiting in left[1:]:
+                self._keep_postponed(key, waiting)
+
+    def _keep_postponed(self, key, waiting):
+        with self._lock:
+            newer = self._postponed.get(key)
+            self._postponed[key] = waiting
+            for action in newer.actions if newer is not None else ():
+                waiting.add(action)  # (sent meanwhile: after the older ones)
 
     def cancel_postponed(self):
         """Drop every send still waiting for its name to be found (done by

@@ -314,3 +314,19 @@ def test_a_worker_thread_may_use_the_sockets_the_game_waits_on():
                     client.kill()
             server.expect(r"^DONE$", timeout=20)
             assert server.wait() == 0, server.stderr_text()[-3000:]
+
+
+def test_a_postponed_send_raising_something_unexpected_drops_no_other_targets_sends(frames):
+    # (Such as a warning turned into an error by -W error.)
+    connect = Connect(found_on=2)
+    done = []
+
+    def breaks(endpoint):
+        raise RuntimeError("something unexpected")
+
+    frames.when_found(Connect(found_on=2), "broken", breaks)
+    frames.when_found(connect, "robot", done.append)
+    with pytest.raises(RuntimeError):
+        frames.pump()
+    frames.pump()
+    assert done == ["endpoint of robot"]
