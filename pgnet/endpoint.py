@@ -51,7 +51,6 @@ _ZERO_COPY_BYTES = 1 << 20
 _NOBLOCK = int(zmq.NOBLOCK)
 _MORE = _NOBLOCK | int(zmq.SNDMORE)
 _POLLIN = int(zmq.POLLIN)
-_EVENTS = int(zmq.EVENTS)
 _RCVTIMEO = int(zmq.RCVTIMEO)
 # pyzmq's own send and receive, without its Python wrapper (which handles
 # options pgnet never uses, and costs as much again as the call itself).
@@ -208,55 +207,6 @@ def end_context():
     finisher.join(LINGER_MS / 1000 + 0.5)
 
 
-def ready(endpoints, timeout_ms=0):
-    """The sockets of ``endpoints`` that have something to read, as a set;
-    at once, or as soon as one has within ``timeout_ms`` (one look at them
-    all costs less than a look at each). Only for endpoints no other thread
-    may be using at that moment (see ``wake_items`` for the others).
-
-    Example:
-
-        if sender.socket in ready([sender]):
-            sender.receive_all()
-    """
-    return {sock for sock, _ in zmq.zmq_poll([(e.socket, _POLLIN) for e in endpoints], timeout_ms)}
-
-
-def wake_items(endpoints):
-    """``(items, now)``: what to give ``zmq.zmq_poll`` to wait for what
-    comes next to any of ``endpoints``, and True if one of them has
-    something to read already (then do not wait).
-
-    A ZeroMQ socket must never be used by two threads at once, not even
-    polled: libzmq aborts the program. This thread's own endpoints are
-    waited on by their sockets. A shared one (a listener or a publisher,
-    whose ``owner`` is None), which another thread may be using, is looked
-    at only if its lock is free, and waited on through its ``wake_fd``.
-
-    Example:
-
-        items, now = wake_items(registry.all())
-        if now or zmq.zmq_poll(items, 10):
-            print("something has come")
-    """
-    items, now = [], False
-    for endpoint in endpoints:
-        if endpoint.closing:  # (closed, or about to be, by another thread's close_all)
-            continue
-        if endpoint.owner is not None:
-            items.append((endpoint.socket, _POLLIN))
-            continue
-        if not now and endpoint.lock.acquire(False):
-            try:
-                # (Reading what ZeroMQ has to tell it: after that, anything
-                # new makes wake_fd readable.)
-                now = bool(endpoint.socket.getsockopt(_EVENTS) & _POLLIN)
-            finally:
-                endpoint.lock.release()
-        items.append((endpoint.wake_fd, _POLLIN))
-    return items, now
-
-
 class Endpoint:
     """One ZeroMQ socket of this program, and the inbox of what it received.
 
@@ -309,7 +259,7 @@ class Endpoint:
         self.socket.setsockopt(zmq.MAXMSGSIZE, self.max_frame or 2 * settings.max_message_bytes + FRAME_SLACK)
         #: Readable when something may have come (ZeroMQ's ZMQ_FD): what
         #: another thread's wait watches, instead of the socket, which is
-        #: one thread's at a time (see ``wake_items``).
+        #: one thread's at a time (see ``readiness.wake_items``).
         self.wake_fd = self.socket.getsockopt(zmq.FD)
 
     def __enter__(self):
@@ -410,14 +360,20 @@ class Endpoint:
         ``straight``): what it does not want goes to the inbox, in order.
 
         Example: ``listener.wait(5.0, "command")``"""
+        # The inbox first: what is in it is older than anything on the socket.
+        # (Taking from it needs no socket, so no lock: news in a burst comes
+        # this way.)
+        inbox = self.inbox
+        item = inbox.take(kind, matches) if inbox.count else None
+        if item is not None:
+            return item
         with self:
             return self._wait(wait_for_s, kind, matches)
 
     def _wait(self, wait_for_s, kind, matches):
-        # The inbox first: what is in it is older than anything on the socket.
         inbox = self.inbox
         take = inbox.take
-        item = take(kind, matches) if inbox.count else None
+        item = take(kind, matches) if inbox.count else None  # (again: under the lock now)
         if item is None and wait_for_s <= 0:  # just a look
             self.receive_all()
             item = take(kind, matches)

@@ -361,23 +361,25 @@ def publish_news(address, topic, news, raw=False):
 
         pgnet.publish_news("weather", "temperature", 21.5)
     """
+    topic = _topic(topic).encode("utf-8")
+    body = _raw_body(news) if raw else wire.encode(news)
     try:
-        _publish_news(address, _topic(topic).encode("utf-8"),
-                      _raw_body(news) if raw else wire.encode(news))
+        if _scheduler.events and auth.active() and _in_the_game():
+            # (Sealing needs the room key, derived in the background in the
+            # game's first moments: until then the news goes from a later
+            # frame's pump, and what comes after it, after it.)
+            _scheduler.when_found(_publisher, address,
+                                  lambda publisher: _publish(address, publisher, topic, body))
+            return
+        publisher = registry.bound_publisher(address)
+        with publisher.lock:
+            if not publisher.closing:  # (the usual case, in the fewest steps)
+                publisher.publish(topic, body)
+                return
+        _publish(address, publisher, topic, body)
     except Exception as error:  # (not stops_at_public_call: this call must be quick)
         end_quietly_if_the_program_ends(error)
         raise
-
-
-def _publish_news(address, topic, body):
-    if _in_the_game() and auth.active():
-        # (Sealing needs the room key, derived in the background in the
-        # game's first moments: until then the news goes from a later
-        # frame's pump, and what comes after it, after it.)
-        _scheduler.when_found(_publisher, address,
-                              lambda publisher: _publish(address, publisher, topic, body))
-        return
-    _publish(address, registry.bound_publisher(address), topic, body)
 
 
 def _publisher(address, wait_s):

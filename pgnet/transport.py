@@ -42,8 +42,8 @@ import zmq
 from . import auth, discovery, envelope, freshness, wire
 from .connection import CONNECT_GRACE_S, ConnectionWatch  # noqa: F401 (CONNECT_GRACE_S: for messaging)
 from .endpoint import (
-    HWM, LINGER_MS, Endpoint, bind, end_context, poll, ready, receive_frame, send_frames,
-    slice_ms, unpack, wait_any, wake_items,
+    HWM, LINGER_MS, Endpoint, bind, end_context, poll, receive_frame, send_frames,
+    slice_ms, unpack, wait_any,
 )
 from .errors import (
     DroppedMessageWarning, MessageError, NoReplyWarning, NotSentWarning, RemoteErrorWarning,
@@ -52,6 +52,7 @@ from .errors import (
 from .envelope import COMMAND, ERROR, MESSAGE
 from .inbox import Arrival, Inbox
 from .news import CONFIRM, MAX_TOPIC_BYTES, WELCOME, Publisher, Subscriber  # noqa: F401 (offered here)
+from .readiness import ready, wake_items
 from .retry import DEFAULT_WAIT_S  # (kept there: the pgnet command needs it without ZeroMQ)
 from .settings import settings
 
