@@ -254,6 +254,9 @@ def warn(category, text, *args):
     warnings.warn(text % args if args else text, category, stacklevel=2)
 
 
+_program_ending = False  # (set by program_ends)
+
+
 def _quiet_now():
     # True in a thread other than the main one once the program is ending:
     # what it could not do then (a command not sent, a reply to an asker
@@ -337,9 +340,6 @@ def stops_at_public_call(function):
     return call
 
 
-_program_ending = False
-
-
 def program_ends():
     """Note that the program is ending (pgnet's exit handler says so, just
     before it closes everything): from then on, a pgnet call failing in
@@ -363,8 +363,7 @@ def end_quietly_if_the_program_ends(error=None):
             raise
     """
     zmq = sys.modules.get("zmq")  # (looked up: "import pgnet" leaves it unloaded)
-    if (zmq is not None and isinstance(error, zmq.ContextTerminated)) or (
-            _program_ending and threading.current_thread() is not threading.main_thread()):
+    if (zmq is not None and isinstance(error, zmq.ContextTerminated)) or _quiet_now():
         raise SystemExit() from None
 
 

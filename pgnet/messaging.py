@@ -371,12 +371,7 @@ def publish_news(address, topic, news, raw=False):
             _scheduler.when_found(_publisher, address,
                                   lambda publisher: _publish(address, publisher, topic, body))
             return
-        publisher = registry.bound_publisher(address)
-        with publisher.lock:
-            if not publisher.closing:  # (the usual case, in the fewest steps)
-                publisher.publish(topic, body)
-                return
-        _publish(address, publisher, topic, body)
+        _publish(address, registry.bound_publisher(address), topic, body)
     except Exception as error:  # (not stops_at_public_call: this call must be quick)
         end_quietly_if_the_program_ends(error)
         raise

@@ -89,19 +89,14 @@ class _Postponed:
                 self.retry.keep_trying()
                 return False
             if by_address:
-                warn(NotFoundWarning,
-                    "Gave up sending to %r: the computer %r was not found in %g s "
-                    "(%d sends dropped). Is it on this network, with its name spelt "
-                    "the same? Its IP address (like '192.168.1.5:5000') always works.",
-                    self.target, self.target.rpartition(":")[0], DEFAULT_WAIT_S,
-                    len(self.actions),
-                )
-                return True
-            warn(NotFoundWarning,
-                "Gave up sending to %r: no program of that name found in %g s "
-                "(%d sends dropped). Is it running, with the name spelt the same?",
-                self.target, DEFAULT_WAIT_S, len(self.actions),
-            )
+                missing = "the computer %r was not found" % self.target.rpartition(":")[0]
+                question = ("Is it on this network, with its name spelt the same? Its IP "
+                            "address (like '192.168.1.5:5000') always works.")
+            else:
+                missing = "no program of that name found"
+                question = "Is it running, with the name spelt the same?"
+            warn(NotFoundWarning, "Gave up sending to %r: %s in %g s (%d sends dropped). %s",
+                 self.target, missing, DEFAULT_WAIT_S, len(self.actions), question)
             return True
         return False
 
@@ -203,16 +198,13 @@ class Scheduler:
         # must neither wait for the lock nor join one about to be dropped.
         with self._lock:
             due, self._postponed = self._postponed, {}
-        left = list(due.items())
+        left = iter(due.items())
         try:
-            while left:
-                key, waiting = left[0]
-                done = waiting.attempt(now)
-                del left[0]
-                if not done:
+            for key, waiting in left:
+                if not waiting.attempt(now):
                     self._keep_postponed(key, waiting)
-        finally:  # (one raised an error, which goes on: it is dropped, the others kept)
-            for key, waiting in left[1:]:
+        finally:  # (one raised an error, which goes on: it is dropped, those not tried kept)
+            for key, waiting in left:
                 self._keep_postponed(key, waiting)
 
     def _keep_postponed(self, key, waiting):
